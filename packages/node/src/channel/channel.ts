@@ -1,0 +1,284 @@
+import {
+  type ClientRequest,
+  type ClientResponse,
+  Code,
+  type Compression,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  RpcError,
+  type Transport,
+} from "@grpc-ts/core";
+import { createCompressionRegistry, defaultCompressions } from "../compression.js";
+import { type ClientTlsOptions, type ConnectAddress, connectNodeHttp2 } from "../http2/node-client.js";
+import type { ClientConnection, ConnectionListener } from "../http2/seam.js";
+import { VERSION } from "../version.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import { ClientCall, type ClientCallConfig } from "./client-call.js";
+import { resolveTarget } from "./resolver.js";
+import { parseTarget, type Target } from "./target.js";
+
+export type ConnectivityState = "IDLE" | "CONNECTING" | "READY" | "TRANSIENT_FAILURE" | "SHUTDOWN";
+
+export interface ChannelOptions {
+  /** Connect with TLS (`{}` trusts the system's CAs); without it the channel speaks h2c (plaintext). */
+  readonly tls?: ClientTlsOptions;
+  /** Message codec: `proto` (default, `application/grpc`) or `json` (`application/grpc+json`). */
+  readonly codec?: string;
+  /** Compress request messages with this algorithm by default (per call: `compression`). */
+  readonly compression?: string;
+  /** Algorithms offered for responses (default gzip and deflate). */
+  readonly compressions?: readonly Compression[];
+  /** Largest response message accepted, after decompression (default 4 MiB). */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest request message sent (default unlimited). */
+  readonly maxSendMessageBytes?: number;
+  /** Prepended to the `user-agent` header. */
+  readonly userAgent?: string;
+  /** Reconnection backoff (connection-backoff.md defaults). */
+  readonly backoff?: BackoffOptions;
+}
+
+export interface Channel extends Transport {
+  readonly target: string;
+  /** The connectivity state; with `connect` true, an IDLE channel starts connecting. */
+  getState(connect?: boolean): ConnectivityState;
+  /** Calls `listener` on every state change; returns a function that stops it. */
+  onStateChange(listener: (state: ConnectivityState) => void): () => void;
+  /** Connects and resolves when READY; rejects with UNAVAILABLE/DEADLINE_EXCEEDED otherwise. */
+  waitForReady(options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<void>;
+  /** Stops new calls, lets running ones finish, then closes the connection. */
+  close(): void;
+}
+
+interface Waiter {
+  readonly call: ClientCall;
+  readonly waitForReady: boolean;
+}
+
+/** A channel to a target: one HTTP/2 connection shared by all calls, connected lazily, with reconnection. */
+export function createChannel(target: string, options: ChannelOptions = {}): Channel {
+  const parsed: Target = parseTarget(target);
+  const config: ClientCallConfig = {
+    codecName: options.codec ?? "proto",
+    compression: createCompressionRegistry(options.compressions ?? defaultCompressions),
+    defaultCompression: options.compression,
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    maxSendMessageBytes: options.maxSendMessageBytes ?? Number.POSITIVE_INFINITY,
+    userAgent: `${options.userAgent === undefined ? "" : `${options.userAgent} `}grpc-ts-node/${VERSION}`,
+  };
+  const backoff = new Backoff(options.backoff);
+  const listeners = new Set<(s: ConnectivityState) => void>();
+  let state: ConnectivityState = "IDLE";
+  let connection: ClientConnection | undefined;
+  let waiting: Waiter[] = [];
+  let lastError: RpcError | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const old = new Set<ClientConnection>();
+
+  function setState(next: ConnectivityState): void {
+    if (state === next) return;
+    state = next;
+    for (const l of [...listeners]) l(next);
+  }
+
+  function flush(): void {
+    const list = waiting;
+    waiting = [];
+    for (const w of list) {
+      if (w.call.done) continue;
+      if (state === "READY") w.call.start(connection!);
+      else if (state === "TRANSIENT_FAILURE" && w.waitForReady) waiting.push(w);
+      else if (state === "SHUTDOWN") w.call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      else if (state === "TRANSIENT_FAILURE") w.call.fail(unavailable());
+      else waiting.push(w);
+    }
+  }
+
+  function unavailable(): RpcError {
+    return new RpcError(
+      Code.UNAVAILABLE,
+      lastError?.rawMessage ?? `cannot reach ${target}`,
+      lastError ? { cause: lastError } : {},
+    );
+  }
+
+  function connect(): void {
+    if (state === "CONNECTING" || state === "READY" || state === "SHUTDOWN") return;
+    if (retryTimer !== undefined) {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+    }
+    setState("CONNECTING");
+    const attemptDeadline = Date.now() + Math.max(backoff.initialMs, backoff.minConnectTimeoutMs);
+    resolveTarget(parsed).then(
+      (addresses) => tryAddresses(addresses, 0, attemptDeadline, []),
+      (e: unknown) => connectFailed(RpcError.from(e, Code.UNAVAILABLE)),
+    );
+  }
+
+  function tryAddresses(addresses: ConnectAddress[], i: number, deadline: number, errors: string[]): void {
+    if (state === "SHUTDOWN") return;
+    if (i >= addresses.length) {
+      connectFailed(new RpcError(Code.UNAVAILABLE, `failed to connect to ${target}: ${errors.join("; ")}`));
+      return;
+    }
+    const address = addresses[i]!;
+    let settled = false;
+    let conn: ClientConnection | undefined;
+    const timer = setTimeout(
+      () => {
+        if (settled) return;
+        settled = true;
+        conn?.destroy();
+        tryAddresses(addresses, i + 1, deadline, [...errors, `${describe(address)}: connection timed out`]);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref?.();
+    const listener: ConnectionListener = {
+      onConnect() {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (state === "SHUTDOWN") {
+          conn!.close();
+          return;
+        }
+        connection = conn;
+        backoff.reset();
+        lastError = undefined;
+        setState("READY");
+        flush();
+      },
+      onGoAway() {
+        retire(conn!);
+      },
+      onClose(error) {
+        old.delete(conn!);
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          tryAddresses(addresses, i + 1, deadline, [
+            ...errors,
+            `${describe(address)}: ${error?.message ?? "connection closed"}`,
+          ]);
+          return;
+        }
+        retire(conn!);
+      },
+    };
+    conn = connectNodeHttp2({ address, authority: parsed.authority, tls: options.tls }, listener);
+  }
+
+  /** The connection takes no new calls: the channel goes IDLE, or reconnects if calls wait. */
+  function retire(conn: ClientConnection): void {
+    if (connection !== conn) return;
+    connection = undefined;
+    old.add(conn);
+    conn.close();
+    if (state === "SHUTDOWN") return;
+    setState("IDLE");
+    if (waiting.length > 0) connect();
+  }
+
+  function connectFailed(error: RpcError): void {
+    if (state === "SHUTDOWN") return;
+    lastError = error;
+    setState("TRANSIENT_FAILURE");
+    flush();
+    const delay = backoff.next();
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (state !== "TRANSIENT_FAILURE") return;
+      if (waiting.length > 0) {
+        setState("IDLE");
+        connect();
+      } else {
+        setState("IDLE");
+      }
+    }, delay);
+    retryTimer.unref?.();
+  }
+
+  const channel: Channel = {
+    target,
+    call(req: ClientRequest): Promise<ClientResponse> {
+      const codec = req.method.codecs[config.codecName];
+      if (codec === undefined) {
+        return Promise.reject(
+          new RpcError(Code.INTERNAL, `codec "${config.codecName}" is not available for ${req.method.path}`),
+        );
+      }
+      const call = new ClientCall(req, config, codec);
+      if (call.done) return call.promise;
+      if (state === "READY") call.start(connection!);
+      else if (state === "SHUTDOWN") call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      else if (state === "TRANSIENT_FAILURE" && !req.waitForReady) call.fail(unavailable());
+      else {
+        waiting.push({ call, waitForReady: req.waitForReady });
+        connect();
+      }
+      return call.promise;
+    },
+    getState(doConnect = false) {
+      if (doConnect && state === "IDLE") connect();
+      return state;
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForReady(o = {}) {
+      return new Promise<void>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const done = (err?: RpcError) => {
+          stop();
+          if (timer !== undefined) clearTimeout(timer);
+          o.signal?.removeEventListener("abort", onAbort);
+          if (err === undefined) resolve();
+          else reject(err);
+        };
+        const onAbort = () => done(RpcError.from(o.signal?.reason, Code.CANCELLED));
+        const stop = channel.onStateChange((s) => {
+          if (s === "READY") done();
+          else if (s === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+          else if (s === "IDLE") connect();
+        });
+        if (o.timeoutMs !== undefined) {
+          timer = setTimeout(
+            () =>
+              done(
+                new RpcError(
+                  Code.DEADLINE_EXCEEDED,
+                  `channel not ready after ${o.timeoutMs} ms${lastError ? `: ${lastError.rawMessage}` : ""}`,
+                ),
+              ),
+            o.timeoutMs,
+          );
+        }
+        o.signal?.addEventListener("abort", onAbort, { once: true });
+        if (state === "READY") done();
+        else if (state === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+        else connect();
+      });
+    },
+    close() {
+      if (state === "SHUTDOWN") return;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      const conn = connection;
+      connection = undefined;
+      setState("SHUTDOWN");
+      flush();
+      conn?.close();
+      for (const c of old) c.close();
+    },
+  };
+  return channel;
+}
+
+function describe(a: ConnectAddress): string {
+  return "path" in a
+    ? `unix:${a.path}`
+    : a.host.includes(":")
+      ? `[${a.host}]:${a.port}`
+      : `${a.host}:${a.port}`;
+}

@@ -1,0 +1,403 @@
+import {
+  type ClientRequest,
+  type ClientResponse,
+  Code,
+  type Compression,
+  type CompressionRegistry,
+  codeFromH2Error,
+  compressedWithoutEncoding,
+  createWritableIterable,
+  EnvelopeDecoder,
+  encodeEnvelope,
+  Flag,
+  grpcRequestHeaders,
+  H2Error,
+  h2ErrorName,
+  Metadata,
+  type MethodCodec,
+  RpcError,
+  statusFromTrailers,
+  validateResponseHeaders,
+  type WritableIterable,
+} from "@grpc-ts/core";
+import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
+
+/** Per-channel settings every call reads; made once. */
+export interface ClientCallConfig {
+  readonly codecName: string;
+  readonly compression: CompressionRegistry;
+  readonly defaultCompression: string | undefined;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  readonly userAgent: string;
+}
+
+/**
+ * The client side of one gRPC call over one HTTP/2 stream. It settles `promise` with the
+ * response: for a single response message once the call is complete; for a response stream as
+ * soon as the response headers are in.
+ */
+export class ClientCall implements ClientStreamListener {
+  readonly promise: Promise<ClientResponse>;
+  readonly #req: ClientRequest;
+  readonly #config: ClientCallConfig;
+  readonly #codec: MethodCodec<unknown, unknown>;
+  readonly #decoder: EnvelopeDecoder;
+  readonly #trailer = new Metadata();
+  #resolve!: (r: ClientResponse) => void;
+  #reject!: (e: unknown) => void;
+  #settled = false;
+  #done = false;
+  #stream: ClientStream | undefined;
+  #header: Metadata | undefined;
+  #responseCompression: Compression | undefined;
+  #message: unknown;
+  #messageCount = 0;
+  #output: WritableIterable<unknown> | undefined;
+  #chain: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #drainWaiter: (() => void) | undefined;
+  #onAbort: (() => void) | undefined;
+
+  constructor(req: ClientRequest, config: ClientCallConfig, codec: MethodCodec<unknown, unknown>) {
+    this.#req = req;
+    this.#config = config;
+    this.#codec = codec;
+    this.#decoder = new EnvelopeDecoder(config.maxReceiveMessageBytes);
+    this.promise = new Promise<ClientResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    const signal = req.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#finish(abortError(signal));
+        return;
+      }
+      this.#onAbort = () => this.#cancel(abortError(signal));
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    if (req.deadline !== undefined) {
+      const ms = req.deadline - Date.now();
+      if (ms <= 0) {
+        this.#finish(new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded before the call started"));
+        return;
+      }
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#cancel(new RpcError(Code.DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(ms)} ms`));
+      }, ms);
+    }
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Fails the call before it had a stream (no connection, for instance). */
+  fail(error: RpcError): void {
+    this.#finish(error);
+  }
+
+  /** Opens the stream on a ready connection and sends the request. */
+  start(connection: ClientConnection): void {
+    if (this.#done) return;
+    const req = this.#req;
+    const encodingName = req.compression ?? this.#config.defaultCompression;
+    let requestCompression: Compression | undefined;
+    if (encodingName !== undefined && encodingName !== "identity") {
+      requestCompression = this.#config.compression.get(encodingName);
+      if (requestCompression === undefined) {
+        this.#finish(
+          new RpcError(
+            Code.INTERNAL,
+            `request compression "${encodingName}" is not registered on this channel`,
+          ),
+        );
+        return;
+      }
+    }
+    const headers = grpcRequestHeaders({
+      path: req.method.path,
+      codec: this.#config.codecName,
+      metadata: req.header,
+      deadline: req.deadline,
+      encoding: requestCompression?.name,
+      acceptEncoding: this.#config.compression.acceptEncoding,
+      userAgent: this.#config.userAgent,
+    });
+    let stream: ClientStream;
+    try {
+      stream = connection.request(headers, this);
+    } catch (e) {
+      this.#finish(
+        new RpcError(Code.UNAVAILABLE, `could not start a stream: ${(e as Error).message}`, { cause: e }),
+      );
+      return;
+    }
+    this.#stream = stream;
+    if (req.stream) {
+      void this.#pumpRequests(req.message, stream, requestCompression);
+    } else {
+      let framed: Uint8Array | Promise<Uint8Array>;
+      try {
+        framed = this.#frame(req.message, requestCompression);
+      } catch (e) {
+        this.#cancel(RpcError.from(e, Code.INTERNAL));
+        return;
+      }
+      if (framed instanceof Uint8Array) stream.end(framed);
+      else
+        framed.then(
+          (f) => stream.end(f),
+          (e) => this.#cancel(RpcError.from(e, Code.INTERNAL)),
+        );
+    }
+  }
+
+  #frame(message: unknown, compression: Compression | undefined): Uint8Array | Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#codec.request.serialize(message);
+    } catch (e) {
+      throw new RpcError(Code.INTERNAL, `could not encode the request message: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (bytes.length > this.#config.maxSendMessageBytes) {
+      throw new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `request message of ${bytes.length} bytes is larger than the send limit of ${this.#config.maxSendMessageBytes} bytes`,
+      );
+    }
+    if (compression === undefined) return encodeEnvelope(0, bytes);
+    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
+  }
+
+  async #pumpRequests(
+    source: AsyncIterable<unknown>,
+    stream: ClientStream,
+    compression: Compression | undefined,
+  ): Promise<void> {
+    try {
+      for await (const message of source) {
+        if (this.#done) return;
+        const frame = await this.#frame(message, compression);
+        if (this.#done) return;
+        if (!stream.write(frame)) await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+      }
+      if (!this.#done) stream.end();
+    } catch (e) {
+      this.#cancel(RpcError.from(e, Code.CANCELLED));
+    }
+  }
+
+  // ---- ClientStreamListener ----
+
+  onHeaders(headers: InHeaders): void {
+    if (this.#done) return;
+    const r = validateResponseHeaders(headers, this.#trailer);
+    if (r.kind === "error") {
+      this.#cancel(r.error);
+      return;
+    }
+    if (r.kind === "trailers-only") {
+      this.#header = r.header;
+      this.#finish(r.error);
+      return;
+    }
+    this.#header = r.header;
+    try {
+      this.#responseCompression = this.#config.compression.forEncoding(r.encoding);
+    } catch {
+      this.#cancel(
+        new RpcError(
+          Code.INTERNAL,
+          `the server used response compression "${r.encoding}" that this client did not offer`,
+        ),
+      );
+      return;
+    }
+    if (this.#req.method.responseStream) {
+      const output = createWritableIterable<unknown>({
+        highWaterMark: 16,
+        onDrain: () => this.#stream?.resume(),
+        onReturn: () =>
+          this.#cancel(new RpcError(Code.CANCELLED, "the caller stopped reading the response stream")),
+      });
+      this.#output = output;
+      this.#settle({
+        stream: true,
+        method: this.#req.method,
+        header: r.header,
+        trailer: this.#trailer,
+        message: output,
+      });
+    }
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.#done) return;
+    if (this.#header === undefined) {
+      this.#cancel(new RpcError(Code.INTERNAL, "the server sent data before response headers"));
+      return;
+    }
+    try {
+      this.#decoder.push(chunk, this.#onEnvelope);
+    } catch (e) {
+      this.#cancel(RpcError.from(e, Code.INTERNAL));
+    }
+  }
+
+  onTrailers(trailers: InHeaders): void {
+    if (this.#done) return;
+    const end = () => {
+      try {
+        this.#decoder.end();
+      } catch (e) {
+        this.#finish(RpcError.from(e, Code.INTERNAL));
+        return;
+      }
+      this.#finish(statusFromTrailers(trailers, this.#trailer));
+    };
+    if (this.#chain !== undefined) this.#chain = this.#chain.then(end);
+    else end();
+  }
+
+  onDrain(): void {
+    const w = this.#drainWaiter;
+    this.#drainWaiter = undefined;
+    w?.();
+  }
+
+  onClose(rstCode: number, error: Error | undefined): void {
+    this.onDrain();
+    if (this.#done || this.#chain !== undefined) {
+      // Trailers being processed behind a decompression settle the call; otherwise it is done.
+      if (!this.#done && this.#chain !== undefined)
+        this.#chain = this.#chain.then(() => this.#closedWithoutStatus(rstCode, error));
+      return;
+    }
+    this.#closedWithoutStatus(rstCode, error);
+  }
+
+  #closedWithoutStatus(rstCode: number, error: Error | undefined): void {
+    if (this.#done) return;
+    const code = (error as { code?: string } | undefined)?.code;
+    if (error !== undefined && code !== "ERR_HTTP2_STREAM_ERROR") {
+      this.#finish(
+        new RpcError(Code.UNAVAILABLE, `the connection was lost: ${error.message}`, { cause: error }),
+      );
+    } else if (rstCode !== H2Error.NO_ERROR) {
+      this.#finish(
+        new RpcError(
+          codeFromH2Error(rstCode),
+          `the server reset the stream with HTTP/2 error ${h2ErrorName(rstCode)}`,
+        ),
+      );
+    } else {
+      this.#finish(new RpcError(Code.INTERNAL, "the server closed the stream without sending a status"));
+    }
+  }
+
+  readonly #onEnvelope = (flags: number, payload: Uint8Array): void => {
+    if ((flags & Flag.COMPRESSED) !== 0) {
+      const compression = this.#responseCompression;
+      if (compression === undefined) throw compressedWithoutEncoding();
+      const data = payload.slice();
+      const max = this.#config.maxReceiveMessageBytes;
+      this.#chain = (this.#chain ?? Promise.resolve())
+        .then(async () => {
+          if (!this.#done) this.#deliver(await compression.decompress(data, max));
+        })
+        .catch((e) => this.#cancel(RpcError.from(e, Code.INTERNAL)));
+    } else if (this.#chain !== undefined) {
+      const data = payload.slice();
+      this.#chain = this.#chain.then(() => this.#deliver(data));
+    } else {
+      this.#deliver(payload);
+    }
+  };
+
+  #deliver(bytes: Uint8Array): void {
+    if (this.#done) return;
+    let message: unknown;
+    try {
+      message = this.#codec.response.deserialize(bytes);
+    } catch (e) {
+      this.#cancel(
+        new RpcError(Code.INTERNAL, `could not decode the response message: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
+      return;
+    }
+    const output = this.#output;
+    if (output !== undefined) {
+      void output.write(message).catch(() => {});
+      if (output.full) this.#stream?.pause();
+      return;
+    }
+    if (++this.#messageCount > 1) {
+      this.#cancel(
+        new RpcError(
+          Code.INTERNAL,
+          `the server sent more than one response message for ${this.#req.method.path}`,
+        ),
+      );
+      return;
+    }
+    this.#message = message;
+  }
+
+  // ---- ending ----
+
+  /** Ends the call locally and resets the stream (RST_STREAM CANCEL) so the server stops too. */
+  #cancel(error: RpcError): void {
+    if (this.#done) return;
+    this.#stream?.reset(H2Error.CANCEL);
+    this.#finish(error);
+  }
+
+  #settle(res: ClientResponse): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#resolve(res);
+  }
+
+  #finish(error: RpcError | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) this.#req.signal?.removeEventListener("abort", this.#onAbort);
+    this.onDrain();
+    const method = this.#req.method;
+    if (this.#settled) {
+      const output = this.#output!;
+      if (error === undefined) output.close();
+      else output.fail(error);
+      return;
+    }
+    this.#settled = true;
+    if (error !== undefined) {
+      this.#reject(error);
+      return;
+    }
+    const header = this.#header ?? new Metadata();
+    if (method.responseStream) {
+      const output = createWritableIterable<unknown>();
+      output.close();
+      this.#resolve({ stream: true, method, header, trailer: this.#trailer, message: output });
+    } else if (this.#messageCount === 0) {
+      this.#reject(new RpcError(Code.INTERNAL, `the server sent no response message for ${method.path}`));
+    } else {
+      this.#resolve({ stream: false, method, header, trailer: this.#trailer, message: this.#message });
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): RpcError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof RpcError) return reason;
+  return RpcError.from(reason ?? new DOMException("aborted", "AbortError"), Code.CANCELLED);
+}

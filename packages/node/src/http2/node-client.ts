@@ -1,0 +1,141 @@
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type {
+  ClientConnection,
+  ClientStream,
+  ClientStreamListener,
+  ConnectionListener,
+  InHeaders,
+  OutHeaders,
+} from "./seam.js";
+
+export interface ClientTlsOptions {
+  /** PEM CA certificates to trust (default: the system's). */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** Client certificate and key for mutual TLS. */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** The name to verify the server's certificate against (and send as SNI); default: the target host. */
+  readonly serverName?: string;
+  /** Accept any server certificate (tests only). */
+  readonly insecureSkipVerify?: boolean;
+}
+
+export type ConnectAddress = { readonly host: string; readonly port: number } | { readonly path: string };
+
+export interface ConnectOptions {
+  readonly address: ConnectAddress;
+  /** `:authority` of requests. */
+  readonly authority: string;
+  readonly tls: ClientTlsOptions | undefined;
+  readonly settings?: http2.Settings;
+}
+
+/** node:http2 client behind the seam. */
+export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionListener): ClientConnection {
+  const { address } = options;
+  const secure = options.tls !== undefined;
+  const createConnection = (): net.Socket => {
+    if (!secure)
+      return "path" in address
+        ? net.connect(address.path)
+        : net.connect({ host: address.host, port: address.port });
+    const t = options.tls!;
+    const servername = t.serverName ?? hostOf(options.authority);
+    return tls.connect({
+      ...("path" in address ? { path: address.path } : { host: address.host, port: address.port }),
+      ...(net.isIP(servername) ? {} : { servername }),
+      ALPNProtocols: ["h2"],
+      ...(t.ca === undefined ? {} : { ca: t.ca as string | Buffer | (string | Buffer)[] }),
+      ...(t.cert === undefined ? {} : { cert: t.cert }),
+      ...(t.key === undefined ? {} : { key: t.key }),
+      rejectUnauthorized: t.insecureSkipVerify !== true,
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
+    });
+  };
+  const session = http2.connect(`${secure ? "https" : "http"}://${options.authority}`, {
+    createConnection,
+    settings: { enablePush: false, ...options.settings },
+  });
+  return new NodeClientConnection(session, listener);
+}
+
+function hostOf(authority: string): string {
+  if (authority.startsWith("[")) return authority.slice(1, authority.indexOf("]"));
+  const colon = authority.lastIndexOf(":");
+  return colon < 0 ? authority : authority.slice(0, colon);
+}
+
+class NodeClientConnection implements ClientConnection {
+  readonly #session: http2.ClientHttp2Session;
+  #active = 0;
+  #error: Error | undefined;
+
+  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener) {
+    this.#session = session;
+    session.on("connect", () => listener.onConnect());
+    session.on("goaway", (code: number) => listener.onGoAway(code));
+    session.on("error", (e: Error) => {
+      this.#error = e;
+    });
+    session.on("close", () => listener.onClose(this.#error));
+    // An idle connection does not keep the process alive.
+    session.unref();
+  }
+
+  get activeStreams(): number {
+    return this.#active;
+  }
+
+  request(headers: OutHeaders, l: ClientStreamListener): ClientStream {
+    const req = this.#session.request(headers, { endStream: false });
+    if (this.#active++ === 0) this.#session.ref();
+    let error: Error | undefined;
+    req.on("response", (h: http2.IncomingHttpHeaders) => l.onHeaders(h as InHeaders));
+    req.on("data", (chunk: Buffer) => l.onData(chunk));
+    req.on("trailers", (t: http2.IncomingHttpHeaders) => l.onTrailers(t as InHeaders));
+    req.on("drain", () => l.onDrain());
+    req.on("error", (e: Error) => {
+      error = e;
+    });
+    req.on("close", () => {
+      if (--this.#active === 0 && !this.#session.destroyed) this.#session.unref();
+      l.onClose(req.rstCode ?? 0, error);
+    });
+    return new NodeClientStream(req);
+  }
+
+  close(): void {
+    if (!this.#session.closed) this.#session.close();
+  }
+
+  destroy(): void {
+    this.#session.destroy();
+  }
+}
+
+class NodeClientStream implements ClientStream {
+  readonly #req: http2.ClientHttp2Stream;
+  constructor(req: http2.ClientHttp2Stream) {
+    this.#req = req;
+  }
+  write(chunk: Uint8Array): boolean {
+    if (this.#req.destroyed || this.#req.writableEnded) return true;
+    return this.#req.write(chunk);
+  }
+  end(chunk?: Uint8Array): void {
+    if (this.#req.destroyed || this.#req.writableEnded) return;
+    if (chunk === undefined) this.#req.end();
+    else this.#req.end(chunk);
+  }
+  reset(code: number): void {
+    if (!this.#req.destroyed) this.#req.close(code);
+  }
+  pause(): void {
+    this.#req.pause();
+  }
+  resume(): void {
+    this.#req.resume();
+  }
+}

@@ -1,0 +1,183 @@
+import * as http2 from "node:http2";
+import type { Socket } from "node:net";
+import type { TlsInfo } from "@grpc-ts/core";
+import { peerOf, tlsInfoOf } from "./peer.js";
+import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
+
+export interface ServerTlsOptions {
+  /** PEM private key and certificate chain of the server. */
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  /** PEM CA certificates that client certificates must chain to (mutual TLS). */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** `require`: clients must present a valid certificate; `request`: verify one if presented; default `none`. */
+  readonly clientCert?: "none" | "request" | "require";
+}
+
+export interface EngineListenOptions {
+  readonly tls?: ServerTlsOptions;
+  readonly maxConcurrentStreams?: number;
+  readonly maxHeaderListSize?: number;
+  readonly onStream: (stream: ServerStream) => void;
+}
+
+export type ListenTarget = { readonly host: string; readonly port: number } | { readonly path: string };
+
+/** node:http2 behind the seam: listens and hands each request stream to `onStream`. */
+export function listenNodeHttp2(
+  target: ListenTarget,
+  options: EngineListenOptions,
+): Promise<{ engine: ServerEngine; port: number }> {
+  const settings: http2.Settings = {
+    maxConcurrentStreams: options.maxConcurrentStreams ?? 4_294_967_295,
+    maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
+  };
+  const server: http2.Http2Server | http2.Http2SecureServer =
+    options.tls === undefined
+      ? http2.createServer({ settings })
+      : http2.createSecureServer({
+          settings,
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ...(options.tls.ca === undefined
+            ? {}
+            : { ca: options.tls.ca as string | Buffer | (string | Buffer)[] }),
+          requestCert: (options.tls.clientCert ?? "none") !== "none",
+          rejectUnauthorized: options.tls.clientCert === "require",
+          ALPNProtocols: ["h2"],
+        });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => {});
+  });
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    options.onStream(new NodeServerStream(stream, headers as InHeaders));
+  });
+  // A bad handshake or a non-HTTP/2 client only ends that connection.
+  server.on("sessionError", () => {});
+  server.on("tlsClientError", () => {});
+
+  const engine: ServerEngine = {
+    stopAccepting: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      }),
+    goAwayAll() {
+      for (const s of sessions) if (!s.closed && !s.destroyed) s.close();
+    },
+    destroyAll() {
+      for (const s of sessions) s.destroy();
+    },
+    get connectionCount() {
+      return sessions.size;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    const done = () => {
+      server.off("error", onError);
+      server.on("error", () => {});
+      const addr = server.address();
+      resolve({ engine, port: typeof addr === "object" && addr !== null ? addr.port : 0 });
+    };
+    if ("path" in target) server.listen(target.path, done);
+    else server.listen(target.port, target.host, done);
+  });
+}
+
+const socketPeers = new WeakMap<object, { peer: string; tls: TlsInfo | undefined }>();
+
+class NodeServerStream implements ServerStream {
+  readonly headers: InHeaders;
+  readonly #stream: http2.ServerHttp2Stream;
+  #trailers: OutHeaders | undefined;
+
+  constructor(stream: http2.ServerHttp2Stream, headers: InHeaders) {
+    this.#stream = stream;
+    this.headers = headers;
+  }
+
+  #socketInfo(): { peer: string; tls: TlsInfo | undefined } {
+    const session = this.#stream.session;
+    if (session === undefined) return { peer: "unknown", tls: undefined };
+    let info = socketPeers.get(session);
+    if (info === undefined) {
+      const socket = session.socket as unknown as Socket;
+      info = { peer: peerOf(socket), tls: tlsInfoOf(socket) };
+      socketPeers.set(session, info);
+    }
+    return info;
+  }
+
+  get peer(): string {
+    return this.#socketInfo().peer;
+  }
+
+  get tls(): TlsInfo | undefined {
+    return this.#socketInfo().tls;
+  }
+
+  get headersSent(): boolean {
+    return this.#stream.headersSent;
+  }
+
+  get closed(): boolean {
+    return this.#stream.closed || this.#stream.destroyed;
+  }
+
+  listen(l: ServerStreamListener): void {
+    const s = this.#stream;
+    s.on("data", (chunk: Buffer) => l.onData(chunk));
+    s.on("end", () => l.onEnd());
+    s.on("drain", () => l.onDrain());
+    s.on("error", () => {});
+    s.on("close", () => l.onClose(s.rstCode ?? 0));
+    s.on("wantTrailers", () => {
+      const t = this.#trailers;
+      if (t !== undefined && !s.destroyed) {
+        s.sendTrailers(t);
+        this.#stopReading();
+      }
+    });
+  }
+
+  respond(headers: OutHeaders, endStream: boolean): void {
+    if (this.closed) return;
+    this.#stream.respond(headers, endStream ? { endStream: true } : { waitForTrailers: true });
+    if (endStream) this.#stopReading();
+  }
+
+  /** The response is complete: if the client is still sending, tell it to stop. */
+  #stopReading(): void {
+    const s = this.#stream;
+    if (!s.readableEnded && !s.destroyed) s.close(http2.constants.NGHTTP2_NO_ERROR);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.closed) return true;
+    return this.#stream.write(chunk);
+  }
+
+  end(trailers: OutHeaders): void {
+    if (this.closed) return;
+    this.#trailers = trailers;
+    this.#stream.end();
+  }
+
+  reset(code: number): void {
+    if (!this.#stream.destroyed) this.#stream.close(code);
+  }
+
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  resume(): void {
+    this.#stream.resume();
+  }
+}

@@ -1,0 +1,460 @@
+import {
+  type AnyMethod,
+  acceptsEncoding,
+  Code,
+  type Compression,
+  type CompressionRegistry,
+  compressedWithoutEncoding,
+  createWritableIterable,
+  EnvelopeDecoder,
+  encodeEnvelope,
+  Flag,
+  grpcContentType,
+  type HandlerContext,
+  Metadata,
+  type MethodCodec,
+  type Route,
+  RpcError,
+  statusToTrailers,
+  type TlsInfo,
+  type WritableIterable,
+} from "@grpc-ts/core";
+import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
+
+/** Per-server settings every call reads; made once. */
+export interface CallConfig {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  readonly compression: CompressionRegistry;
+  /** Response compression when the handler sets none: `mirror` answers in the request's encoding. */
+  readonly responseCompression: string;
+  readonly onCallEnd: (call: ServerCall) => void;
+}
+
+export interface CallStart {
+  readonly route: Route;
+  readonly codecName: string;
+  readonly codec: MethodCodec<unknown, unknown>;
+  readonly requestCompression: Compression | undefined;
+  readonly deadline: number | undefined;
+}
+
+/**
+ * The server side of one gRPC call: decodes request envelopes, runs the route, and sends
+ * headers, messages and trailers. It is its stream's listener and the handler's context.
+ */
+export class ServerCall implements ServerStreamListener, HandlerContext {
+  readonly method: AnyMethod;
+  readonly deadline: number | undefined;
+  readonly #stream: ServerStream;
+  readonly #config: CallConfig;
+  readonly #start: CallStart;
+  readonly #decoder: EnvelopeDecoder;
+  #metadata: Metadata | undefined;
+  #responseHeader: Metadata | undefined;
+  #responseTrailer: Metadata | undefined;
+  #controller: AbortController | undefined;
+  #abortReason: RpcError | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Single-request kinds: the request, once received. */
+  #request: unknown;
+  #requestCount = 0;
+  /** Streaming-request kinds: the queue handed to the handler. */
+  #input: WritableIterable<unknown> | undefined;
+  /** Set while compressed messages are being decompressed, to keep messages in order. */
+  #chain: Promise<void> | undefined;
+  #halfClosed = false;
+  #done = false;
+  #sendCompression: Compression | undefined | null = null;
+  #drainWaiter: (() => void) | undefined;
+  #responseIterator: AsyncIterator<unknown> | undefined;
+
+  constructor(stream: ServerStream, config: CallConfig, start: CallStart) {
+    this.#stream = stream;
+    this.#config = config;
+    this.#start = start;
+    this.method = start.route.method;
+    this.deadline = start.deadline;
+    this.#decoder = new EnvelopeDecoder(config.maxReceiveMessageBytes);
+  }
+
+  // ---- HandlerContext ----
+
+  get metadata(): Metadata {
+    this.#metadata ??= Metadata.fromHeaders(this.#stream.headers);
+    return this.#metadata;
+  }
+
+  get peer(): string {
+    return this.#stream.peer;
+  }
+
+  get tls(): TlsInfo | undefined {
+    return this.#stream.tls;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get responseHeader(): Metadata {
+    this.#responseHeader ??= new Metadata();
+    return this.#responseHeader;
+  }
+
+  get responseTrailer(): Metadata {
+    this.#responseTrailer ??= new Metadata();
+    return this.#responseTrailer;
+  }
+
+  get requestEncoding(): string {
+    return this.#start.requestCompression?.name ?? "identity";
+  }
+
+  setCompression(name: string): void {
+    if (this.#stream.headersSent)
+      throw new RpcError(Code.INTERNAL, "setCompression() after the response headers were sent");
+    if (name === "identity") {
+      this.#sendCompression = undefined;
+      return;
+    }
+    const found = this.#config.compression.get(name);
+    if (found === undefined)
+      throw new RpcError(Code.INTERNAL, `response compression "${name}" is not registered on this server`);
+    this.#sendCompression = found;
+  }
+
+  // ---- lifecycle ----
+
+  /** Starts the call: listens to the stream, arms the deadline, and runs streaming-request handlers at once. */
+  start(): void {
+    this.#stream.listen(this);
+    const deadline = this.deadline;
+    if (deadline !== undefined) {
+      const ms = deadline - Date.now();
+      this.#timer = setTimeout(() => this.#deadlineExceeded(), Math.max(ms, 0));
+    }
+    if (this.method.requestStream) {
+      this.#input = createWritableIterable<unknown>({
+        highWaterMark: 16,
+        onDrain: () => this.#stream.resume(),
+      });
+      this.#invoke(this.#input);
+    }
+  }
+
+  /** Ends the call from the server's side (shutdown): the handler's signal fires, the client gets `error`. */
+  cancel(error: RpcError): void {
+    this.#abort(new RpcError(Code.CANCELLED, error.rawMessage));
+    this.#finish(error);
+  }
+
+  // ---- ServerStreamListener ----
+
+  onData(chunk: Uint8Array): void {
+    if (this.#done || this.#halfClosed) return;
+    try {
+      this.#decoder.push(chunk, this.#onEnvelope);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  onEnd(): void {
+    if (this.#done) return;
+    this.#halfClosed = true;
+    if (this.#chain !== undefined) this.#chain = this.#chain.then(() => this.#endOfRequests());
+    else this.#endOfRequests();
+  }
+
+  onDrain(): void {
+    const w = this.#drainWaiter;
+    this.#drainWaiter = undefined;
+    w?.();
+  }
+
+  onClose(rstCode: number): void {
+    this.onDrain();
+    if (!this.#done) {
+      // The stream went away before we sent the status: the client cancelled or the connection died.
+      this.#done = true;
+      const reason = new RpcError(
+        Code.CANCELLED,
+        rstCode === 0
+          ? "the client went away before the call completed"
+          : `the client cancelled the call (RST_STREAM code ${rstCode})`,
+      );
+      this.#abort(reason);
+      this.#cleanup();
+      this.#input?.fail(reason);
+      void this.#responseIterator?.return?.(undefined)?.catch?.(() => {});
+    }
+    this.#config.onCallEnd(this);
+  }
+
+  // ---- receiving ----
+
+  readonly #onEnvelope = (flags: number, payload: Uint8Array): void => {
+    if ((flags & Flag.COMPRESSED) !== 0) {
+      const compression = this.#start.requestCompression;
+      if (compression === undefined) throw compressedWithoutEncoding();
+      const max = this.#config.maxReceiveMessageBytes;
+      // Copy: the payload may be a view of a chunk the HTTP/2 layer reuses.
+      const data = payload.slice();
+      this.#chain = (this.#chain ?? Promise.resolve())
+        .then(async () => {
+          if (this.#done) return;
+          this.#deliver(await compression.decompress(data, max));
+        })
+        .catch((e) => this.#fail(e));
+    } else if (this.#chain !== undefined) {
+      const data = payload.slice();
+      this.#chain = this.#chain.then(() => this.#deliver(data));
+    } else {
+      this.#deliver(payload);
+    }
+  };
+
+  #deliver(bytes: Uint8Array): void {
+    if (this.#done) return;
+    let message: unknown;
+    try {
+      message = this.#start.codec.request.deserialize(bytes);
+    } catch (e) {
+      this.#fail(
+        new RpcError(Code.INTERNAL, `could not decode the request message: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
+      return;
+    }
+    const input = this.#input;
+    if (input !== undefined) {
+      void input.write(message).catch(() => {});
+      if (input.full) this.#stream.pause();
+      return;
+    }
+    if (++this.#requestCount > 1) {
+      this.#fail(
+        new RpcError(
+          Code.INTERNAL,
+          `received more than one request message for ${this.method.kind} method ${this.method.path}`,
+        ),
+      );
+      return;
+    }
+    this.#request = message;
+  }
+
+  #endOfRequests(): void {
+    if (this.#done) return;
+    try {
+      this.#decoder.end();
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (this.#input !== undefined) {
+      this.#input.close();
+      return;
+    }
+    if (this.#requestCount === 0) {
+      this.#fail(
+        new RpcError(
+          Code.INTERNAL,
+          `the client sent no request message for ${this.method.kind} method ${this.method.path}`,
+        ),
+      );
+      return;
+    }
+    this.#invoke(this.#request);
+    this.#request = undefined;
+  }
+
+  // ---- running the handler ----
+
+  #invoke(message: unknown): void {
+    let result: unknown;
+    try {
+      result = this.#start.route.invoke(message, this);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (this.method.responseStream) {
+      void this.#pump(result);
+    } else if (isThenable(result)) {
+      result.then(
+        (m) => this.#sendSingle(m),
+        (e) => this.#fail(e),
+      );
+    } else {
+      this.#sendSingle(result);
+    }
+  }
+
+  async #pump(result: unknown): Promise<void> {
+    try {
+      const source = (isThenable(result) ? await result : result) as AsyncIterable<unknown> | undefined;
+      if (
+        source === undefined ||
+        source === null ||
+        typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function"
+      ) {
+        throw new RpcError(
+          Code.INTERNAL,
+          `the handler of streaming method ${this.method.path} did not return an async iterable`,
+        );
+      }
+      const it = source[Symbol.asyncIterator]();
+      this.#responseIterator = it;
+      for (;;) {
+        const r = await it.next();
+        if (r.done || this.#done) break;
+        const frame = await this.#frame(r.value);
+        if (this.#done) break;
+        this.#sendHeaders();
+        if (!this.#stream.write(frame)) await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+      }
+      this.#finish(undefined);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #sendSingle(message: unknown): void {
+    if (this.#done) return;
+    let framed: Uint8Array | Promise<Uint8Array>;
+    try {
+      framed = this.#frame(message);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (framed instanceof Uint8Array) this.#sendFrameAndFinish(framed);
+    else
+      framed.then(
+        (f) => this.#sendFrameAndFinish(f),
+        (e) => this.#fail(e),
+      );
+  }
+
+  #sendFrameAndFinish(frame: Uint8Array): void {
+    if (this.#done) return;
+    this.#sendHeaders();
+    this.#stream.write(frame);
+    this.#finish(undefined);
+  }
+
+  /** Serializes (and compresses) one response message into an envelope. */
+  #frame(message: unknown): Uint8Array | Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#start.codec.response.serialize(message);
+    } catch (e) {
+      throw new RpcError(Code.INTERNAL, `could not encode the response message: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (bytes.length > this.#config.maxSendMessageBytes) {
+      throw new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `response message of ${bytes.length} bytes is larger than the send limit of ${this.#config.maxSendMessageBytes} bytes`,
+      );
+    }
+    const compression = this.#responseCompression();
+    if (compression === undefined) return encodeEnvelope(0, bytes);
+    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
+  }
+
+  #responseCompression(): Compression | undefined {
+    if (this.#sendCompression !== null) return this.#sendCompression;
+    const policy = this.#config.responseCompression;
+    let chosen: Compression | undefined;
+    if (policy === "mirror") chosen = this.#start.requestCompression;
+    else if (policy !== "identity") chosen = this.#config.compression.get(policy);
+    const accepted = this.#stream.headers["grpc-accept-encoding"];
+    if (
+      chosen !== undefined &&
+      !acceptsEncoding(typeof accepted === "string" ? accepted : undefined, chosen.name)
+    )
+      chosen = undefined;
+    this.#sendCompression = chosen;
+    return chosen;
+  }
+
+  #baseHeaders(): OutHeaders {
+    const h: OutHeaders = {
+      ":status": "200",
+      "content-type": grpcContentType(this.#start.codecName),
+      "grpc-accept-encoding": this.#config.compression.acceptEncoding,
+    };
+    const md = this.#responseHeader;
+    if (md !== undefined && md.size > 0) md.writeHeaders(h);
+    return h;
+  }
+
+  #sendHeaders(): void {
+    if (this.#stream.headersSent) return;
+    const h = this.#baseHeaders();
+    const c = this.#responseCompression();
+    if (c !== undefined) h["grpc-encoding"] = c.name;
+    this.#stream.respond(h, false);
+  }
+
+  // ---- ending ----
+
+  #fail(reason: unknown): void {
+    if (this.#done) return;
+    const err = RpcError.from(reason);
+    this.#finish(err);
+  }
+
+  #deadlineExceeded(): void {
+    this.#timer = undefined;
+    if (this.#done) return;
+    const err = new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+    this.#abort(err);
+    this.#finish(err);
+  }
+
+  #abort(reason: RpcError): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** Sends the status (trailers, or trailers-only when nothing was sent yet) exactly once. */
+  #finish(error: RpcError | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#cleanup();
+    const trailers = statusToTrailers(error, this.#responseTrailer);
+    const s = this.#stream;
+    if (!s.closed) {
+      if (!s.headersSent) s.respond(Object.assign(this.#baseHeaders(), trailers), true);
+      else s.end(trailers);
+    }
+    if (this.#input !== undefined && !this.#input.closed) {
+      this.#input.fail(error ?? new RpcError(Code.CANCELLED, "the call already completed"));
+    }
+    if (error !== undefined && this.#responseIterator !== undefined) {
+      void this.#responseIterator.return?.(undefined)?.catch?.(() => {});
+    }
+  }
+
+  #cleanup(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
+}

@@ -1,0 +1,2 @@
+/** The package version, sent in `user-agent`. */
+export const VERSION = "0.1.0";
