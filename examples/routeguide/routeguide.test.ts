@@ -23,7 +23,11 @@ test("the example client makes all four calls against the example server", async
     channel.close();
   }
   const named = FEATURES.filter((f) => f.name !== "").length;
-  assert.ok(lines.includes(`GetFeature: "${FEATURES[0]!.name}" at (${FEATURES[0]!.latitude / 1e7}, ${FEATURES[0]!.longitude / 1e7})`));
+  assert.ok(
+    lines.includes(
+      `GetFeature: "${FEATURES[0]!.name}" at (${FEATURES[0]!.latitude / 1e7}, ${FEATURES[0]!.longitude / 1e7})`,
+    ),
+  );
   assert.ok(lines.includes(`ListFeatures: ${named} features in the rectangle`));
   assert.ok(lines.some((l) => /^RecordRoute: 6 points, 6 features, \d+ m, \d+ s$/.test(l)));
   // Six notes at three places: each of the last three finds one earlier note at its place.
@@ -38,7 +42,11 @@ test("each handler answers as RouteGuide should", async () => {
     assert.equal(unnamed.name, "");
     assert.deepEqual([unnamed.location?.latitude, unnamed.location?.longitude], [1, 2]);
     const none = [];
-    for await (const f of client.listFeatures({ lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } })) none.push(f);
+    for await (const f of client.listFeatures({
+      lo: { latitude: 0, longitude: 0 },
+      hi: { latitude: 1, longitude: 1 },
+    }))
+      none.push(f);
     assert.equal(none.length, 0);
     const summary = await client.recordRoute([]);
     assert.equal(summary.pointCount, 0);
@@ -52,11 +60,15 @@ test("each handler answers as RouteGuide should", async () => {
 
 test("npm start runs the example and exits 0", () => {
   const root = new URL("../..", import.meta.url).pathname;
-  const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "examples/routeguide/main.ts"], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "examples/routeguide/main.ts"],
+    {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /all four calls completed/);
   assert.match(r.stdout, /GetFeature: .*\nGetFeature: .*/);
