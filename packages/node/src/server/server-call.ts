@@ -21,6 +21,12 @@ import {
 } from "@grpc-ts/core";
 import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
 
+/**
+ * A client reset this close to (or after) the call's deadline counts as the deadline passing: the
+ * client's timer and ours measure the same deadline, and the client's usually fires first.
+ */
+const DEADLINE_RESET_SLACK_MS = 50;
+
 /** Per-server settings every call reads; made once. */
 export interface CallConfig {
   readonly maxReceiveMessageBytes: number;
@@ -182,12 +188,18 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     if (!this.#done) {
       // The stream went away before we sent the status: the client cancelled or the connection died.
       this.#done = true;
-      const reason = new RpcError(
-        Code.CANCELLED,
-        rstCode === 0
-          ? "the client went away before the call completed"
-          : `the client cancelled the call (RST_STREAM code ${rstCode})`,
-      );
+      // A client whose deadline passes resets the stream (RST_STREAM CANCEL), usually a moment
+      // before our own timer for the same deadline fires: the handler is told DEADLINE_EXCEEDED.
+      const deadline = this.deadline;
+      const reason =
+        deadline !== undefined && Date.now() >= deadline - DEADLINE_RESET_SLACK_MS
+          ? new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded (the client gave up at its deadline)")
+          : new RpcError(
+              Code.CANCELLED,
+              rstCode === 0
+                ? "the client went away before the call completed"
+                : `the client cancelled the call (RST_STREAM code ${rstCode})`,
+            );
       this.#abort(reason);
       this.#cleanup();
       this.#input?.fail(reason);
