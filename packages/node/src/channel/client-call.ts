@@ -15,7 +15,9 @@ import {
   h2ErrorName,
   Metadata,
   type MethodCodec,
+  markCompressed,
   RpcError,
+  sendOptionsOf,
   statusFromTrailers,
   validateResponseHeaders,
   type WritableIterable,
@@ -170,7 +172,8 @@ export class ClientCall implements ClientStreamListener {
         `request message of ${bytes.length} bytes is larger than the send limit of ${this.#config.maxSendMessageBytes} bytes`,
       );
     }
-    if (compression === undefined) return encodeEnvelope(0, bytes);
+    if (compression === undefined || sendOptionsOf(message)?.compress === false)
+      return encodeEnvelope(0, bytes);
     return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
   }
 
@@ -308,7 +311,7 @@ export class ClientCall implements ClientStreamListener {
       const max = this.#config.maxReceiveMessageBytes;
       this.#chain = (this.#chain ?? Promise.resolve())
         .then(async () => {
-          if (!this.#done) this.#deliver(await compression.decompress(data, max));
+          if (!this.#done) this.#deliver(await compression.decompress(data, max), true);
         })
         .catch((e) => this.#cancel(RpcError.from(e, Code.INTERNAL)));
     } else if (this.#chain !== undefined) {
@@ -319,11 +322,12 @@ export class ClientCall implements ClientStreamListener {
     }
   };
 
-  #deliver(bytes: Uint8Array): void {
+  #deliver(bytes: Uint8Array, compressed = false): void {
     if (this.#done) return;
     let message: unknown;
     try {
       message = this.#codec.response.deserialize(bytes);
+      if (compressed) markCompressed(message);
     } catch (e) {
       this.#cancel(
         new RpcError(Code.INTERNAL, `could not decode the response message: ${(e as Error).message}`, {

@@ -13,8 +13,10 @@ import {
   type HandlerContext,
   Metadata,
   type MethodCodec,
+  markCompressed,
   type Route,
   RpcError,
+  sendOptionsOf,
   statusToTrailers,
   type TlsInfo,
   type WritableIterable,
@@ -220,7 +222,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
       this.#chain = (this.#chain ?? Promise.resolve())
         .then(async () => {
           if (this.#done) return;
-          this.#deliver(await compression.decompress(data, max));
+          this.#deliver(await compression.decompress(data, max), true);
         })
         .catch((e) => this.#fail(e));
     } else if (this.#chain !== undefined) {
@@ -231,11 +233,12 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     }
   };
 
-  #deliver(bytes: Uint8Array): void {
+  #deliver(bytes: Uint8Array, compressed = false): void {
     if (this.#done) return;
     let message: unknown;
     try {
       message = this.#start.codec.request.deserialize(bytes);
+      if (compressed) markCompressed(message);
     } catch (e) {
       this.#fail(
         new RpcError(Code.INTERNAL, `could not decode the request message: ${(e as Error).message}`, {
@@ -379,7 +382,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
       );
     }
     const compression = this.#responseCompression();
-    if (compression === undefined) return encodeEnvelope(0, bytes);
+    if (compression === undefined || sendOptionsOf(message)?.compress === false)
+      return encodeEnvelope(0, bytes);
     return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
   }
 
