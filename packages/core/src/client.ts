@@ -1,5 +1,11 @@
 import type { CallOptions } from "./call-options.js";
-import { applyInterceptors, type ClientInterceptor, type ClientNext, type ClientRequest, type ClientResponse } from "./interceptor.js";
+import {
+  applyInterceptors,
+  type ClientInterceptor,
+  type ClientNext,
+  type ClientRequest,
+  type ClientResponse,
+} from "./interceptor.js";
 import { Metadata } from "./metadata.js";
 import {
   type AnyMethod,
@@ -30,7 +36,10 @@ export type ClientMethod<M> = MethodTypes<M>["kind"] extends "unary"
     ? (request: Init<M>, options?: CallOptions) => AsyncIterable<Res<M>>
     : MethodTypes<M>["kind"] extends "client_streaming"
       ? (requests: AsyncIterable<Init<M>> | Iterable<Init<M>>, options?: CallOptions) => Promise<Res<M>>
-      : (requests: AsyncIterable<Init<M>> | Iterable<Init<M>>, options?: CallOptions) => AsyncIterable<Res<M>>;
+      : (
+          requests: AsyncIterable<Init<M>> | Iterable<Init<M>>,
+          options?: CallOptions,
+        ) => AsyncIterable<Res<M>>;
 
 /** A typed client: one method per RPC of the service, named in camelCase. */
 export type Client<S extends ServiceLike> = {
@@ -43,9 +52,16 @@ export interface ClientOptions {
 }
 
 /** A typed client for a service over any transport. */
-export function createClient<S extends ServiceLike>(service: S, transport: Transport, options: ClientOptions = {}): Client<S> {
+export function createClient<S extends ServiceLike>(
+  service: S,
+  transport: Transport,
+  options: ClientOptions = {},
+): Client<S> {
   const def = toServiceDefinition(service);
-  const next: ClientNext = applyInterceptors<ClientNext>((req) => transport.call(req), options.interceptors ?? []);
+  const next: ClientNext = applyInterceptors<ClientNext>(
+    (req) => transport.call(req),
+    options.interceptors ?? [],
+  );
   const client: Record<string, unknown> = {};
   for (const [local, method] of Object.entries(def.methods)) {
     client[local] = method.requestStream
@@ -59,7 +75,12 @@ export function createClient<S extends ServiceLike>(service: S, transport: Trans
   return client as Client<S>;
 }
 
-function makeRequest(method: AnyMethod, options: CallOptions | undefined, stream: boolean, message: unknown): ClientRequest {
+function makeRequest(
+  method: AnyMethod,
+  options: CallOptions | undefined,
+  stream: boolean,
+  message: unknown,
+): ClientRequest {
   const o = options ?? noOptions;
   return {
     method,
@@ -67,7 +88,10 @@ function makeRequest(method: AnyMethod, options: CallOptions | undefined, stream
     message,
     header: new Metadata(o.metadata),
     signal: o.signal,
-    deadline: o.timeoutMs === undefined && o.deadline === undefined ? undefined : resolveDeadline(o.timeoutMs, o.deadline),
+    deadline:
+      o.timeoutMs === undefined && o.deadline === undefined
+        ? undefined
+        : resolveDeadline(o.timeoutMs, o.deadline),
     compression: o.compression,
     waitForReady: o.waitForReady ?? false,
   } as ClientRequest;
@@ -81,17 +105,27 @@ function reportFailure(options: CallOptions | undefined, reason: unknown): never
   throw err;
 }
 
-function single(method: AnyMethod, next: ClientNext, options: CallOptions | undefined, req: ClientRequest): Promise<unknown> {
-  return next(req).then((res) => {
-    options?.onHeader?.(res.header);
-    if (res.stream) throw new RpcError(13, `${method.path}: the transport returned a stream for a single response`);
-    options?.onTrailer?.(res.trailer);
-    return res.message;
-  }, (reason) => reportFailure(options, reason));
+function single(
+  method: AnyMethod,
+  next: ClientNext,
+  options: CallOptions | undefined,
+  req: ClientRequest,
+): Promise<unknown> {
+  return next(req).then(
+    (res) => {
+      options?.onHeader?.(res.header);
+      if (res.stream)
+        throw new RpcError(13, `${method.path}: the transport returned a stream for a single response`);
+      options?.onTrailer?.(res.trailer);
+      return res.message;
+    },
+    (reason) => reportFailure(options, reason),
+  );
 }
 
 function unaryMethod(method: AnyMethod, next: ClientNext) {
-  return (request: unknown, options?: CallOptions) => single(method, next, options, makeRequest(method, options, false, request));
+  return (request: unknown, options?: CallOptions) =>
+    single(method, next, options, makeRequest(method, options, false, request));
 }
 
 function clientStreamingMethod(method: AnyMethod, next: ClientNext) {
@@ -100,7 +134,8 @@ function clientStreamingMethod(method: AnyMethod, next: ClientNext) {
 }
 
 function serverStreamingMethod(method: AnyMethod, next: ClientNext) {
-  return (request: unknown, options?: CallOptions) => streamResponse(next, options, makeRequest(method, options, false, request));
+  return (request: unknown, options?: CallOptions) =>
+    streamResponse(next, options, makeRequest(method, options, false, request));
 }
 
 function bidiMethod(method: AnyMethod, next: ClientNext) {
@@ -109,7 +144,11 @@ function bidiMethod(method: AnyMethod, next: ClientNext) {
 }
 
 /** Starts the call at once; its messages (or its error) come out of the returned iterable. */
-function streamResponse(next: ClientNext, options: CallOptions | undefined, req: ClientRequest): AsyncIterable<unknown> {
+function streamResponse(
+  next: ClientNext,
+  options: CallOptions | undefined,
+  req: ClientRequest,
+): AsyncIterable<unknown> {
   const started = next(req);
   // The error is delivered through iteration; this only keeps an unread failure from being "unhandled".
   started.catch(() => {});

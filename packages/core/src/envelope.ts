@@ -74,7 +74,9 @@ export class EnvelopeDecoder {
       let len: number;
       if (this.#headerFill === 0 && n - off >= 5) {
         flags = chunk[off]!;
-        len = ((chunk[off + 1]! << 24) | (chunk[off + 2]! << 16) | (chunk[off + 3]! << 8) | chunk[off + 4]!) >>> 0;
+        len =
+          ((chunk[off + 1]! << 24) | (chunk[off + 2]! << 16) | (chunk[off + 3]! << 8) | chunk[off + 4]!) >>>
+          0;
         off += 5;
       } else {
         const h = this.#header;

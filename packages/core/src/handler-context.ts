@@ -1,5 +1,5 @@
-import type { AnyMethod } from "./method.js";
 import type { Metadata } from "./metadata.js";
+import type { AnyMethod } from "./method.js";
 
 /** What a handler knows about its call, and how it shapes the response. */
 export interface HandlerContext {

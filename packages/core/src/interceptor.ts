@@ -1,6 +1,6 @@
-import type { AnyMethod } from "./method.js";
-import type { Metadata } from "./metadata.js";
 import type { HandlerContext } from "./handler-context.js";
+import type { Metadata } from "./metadata.js";
+import type { AnyMethod } from "./method.js";
 
 /**
  * Client calls and server handlers pass through interceptors of one shape:

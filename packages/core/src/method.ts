@@ -33,7 +33,13 @@ export interface MethodCodec<I, O> {
  * descriptors, or written by hand with any serialization (see `defineService`).
  * `I`/`O` are what is received; `IInit`/`OInit` what may be sent (protobuf-es init shapes).
  */
-export interface MethodDefinition<I = unknown, O = unknown, K extends MethodKind = MethodKind, IInit = I, OInit = O> {
+export interface MethodDefinition<
+  I = unknown,
+  O = unknown,
+  K extends MethodKind = MethodKind,
+  IInit = I,
+  OInit = O,
+> {
   readonly kind: K;
   /** Fully qualified service name, e.g. `routeguide.RouteGuide`. */
   readonly service: string;
@@ -59,7 +65,9 @@ export interface MethodDefinition<I = unknown, O = unknown, K extends MethodKind
 export type AnyMethod = MethodDefinition<any, any, MethodKind, any, any>;
 
 /** A service as the runtime sees it: a name and its methods keyed by their local (camelCase) name. */
-export interface ServiceDefinition<M extends Readonly<Record<string, AnyMethod>> = Readonly<Record<string, AnyMethod>>> {
+export interface ServiceDefinition<
+  M extends Readonly<Record<string, AnyMethod>> = Readonly<Record<string, AnyMethod>>,
+> {
   readonly typeName: string;
   readonly methods: M;
   readonly desc?: DescService;
@@ -95,7 +103,9 @@ export function defineService<
   typeName: string,
   methods: T,
 ): ServiceDefinition<{
-  readonly [K in keyof T]: T[K] extends MethodSpec<infer I, infer O, infer Kind> ? MethodDefinition<I, O, Kind> : never;
+  readonly [K in keyof T]: T[K] extends MethodSpec<infer I, infer O, infer Kind>
+    ? MethodDefinition<I, O, Kind>
+    : never;
 }> {
   const out: Record<string, AnyMethod> = {};
   for (const [local, spec] of Object.entries(methods)) {
@@ -144,7 +154,11 @@ function fromDescService(service: DescService): ServiceDefinition {
         json: { request: jsonSerializer(m.input, registry), response: jsonSerializer(m.output, registry) },
       },
       desc: m,
-      ...(idem === 1 ? { idempotency: "no_side_effects" as const } : idem === 2 ? { idempotency: "idempotent" as const } : {}),
+      ...(idem === 1
+        ? { idempotency: "no_side_effects" as const }
+        : idem === 2
+          ? { idempotency: "idempotent" as const }
+          : {}),
     };
   }
   return { typeName: service.typeName, methods, desc: service };
@@ -157,19 +171,24 @@ function protoSerializer(schema: DescMessage): Serializer<MessageInitShape<DescM
   };
 }
 
-function jsonSerializer(schema: DescMessage, registry: ReturnType<typeof createRegistry>): Serializer<MessageInitShape<DescMessage>> {
+function jsonSerializer(
+  schema: DescMessage,
+  registry: ReturnType<typeof createRegistry>,
+): Serializer<MessageInitShape<DescMessage>> {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return {
     serialize: (value) => encoder.encode(toJsonString(schema, create(schema, value), { registry })),
-    deserialize: (bytes) => fromJsonString(schema, decoder.decode(bytes), { registry, ignoreUnknownFields: true }),
+    deserialize: (bytes) =>
+      fromJsonString(schema, decoder.decode(bytes), { registry, ignoreUnknownFields: true }),
   };
 }
 
 /** Looks up the serializers of a codec, UNIMPLEMENTED when the method has none by that name. */
 export function methodCodec(method: AnyMethod, codec: string): MethodCodec<unknown, unknown> {
   const found = method.codecs[codec];
-  if (found === undefined) throw new RpcError(Code.UNIMPLEMENTED, `codec "${codec}" is not supported for ${method.path}`);
+  if (found === undefined)
+    throw new RpcError(Code.UNIMPLEMENTED, `codec "${codec}" is not supported for ${method.path}`);
   return found;
 }
 
@@ -179,7 +198,13 @@ export type MethodTypes<M> = M extends DescMethod & {
   readonly input: infer In extends DescMessage;
   readonly output: infer Out extends DescMessage;
 }
-  ? { kind: K; req: MessageShape<In>; reqInit: MessageInitShape<In>; res: MessageShape<Out>; resInit: MessageInitShape<Out> }
+  ? {
+      kind: K;
+      req: MessageShape<In>;
+      reqInit: MessageInitShape<In>;
+      res: MessageShape<Out>;
+      resInit: MessageInitShape<Out>;
+    }
   : M extends MethodDefinition<infer I, infer O, infer K, infer IInit, infer OInit>
     ? { kind: K; req: I; reqInit: IInit; res: O; resInit: OInit }
     : never;

@@ -1,7 +1,12 @@
 import { Code } from "./code.js";
-import type { HandlerContext } from "./handler-context.js";
 import type { ServiceImpl } from "./handler.js";
-import { applyInterceptors, type ServerInterceptor, type ServerNext, type ServerResponse } from "./interceptor.js";
+import type { HandlerContext } from "./handler-context.js";
+import {
+  applyInterceptors,
+  type ServerInterceptor,
+  type ServerNext,
+  type ServerResponse,
+} from "./interceptor.js";
 import { type AnyMethod, type ServiceDefinition, type ServiceLike, toServiceDefinition } from "./method.js";
 import { RpcError } from "./rpc-error.js";
 
@@ -23,7 +28,11 @@ export class Router {
   readonly #services = new Map<string, ServiceDefinition>();
 
   /** Adds a service; its handlers are wrapped in `interceptors` (the first outermost). */
-  add<S extends ServiceLike>(service: S, impl: ServiceImpl<S>, interceptors: readonly ServerInterceptor[] = []): void {
+  add<S extends ServiceLike>(
+    service: S,
+    impl: ServiceImpl<S>,
+    interceptors: readonly ServerInterceptor[] = [],
+  ): void {
     const def = toServiceDefinition(service);
     if (this.#services.has(def.typeName)) throw new Error(`service ${def.typeName} was already added`);
     this.#services.set(def.typeName, def);
@@ -53,7 +62,11 @@ export class Router {
   }
 }
 
-function createRoute(method: AnyMethod, handler: AnyHandler, interceptors: readonly ServerInterceptor[]): Route {
+function createRoute(
+  method: AnyMethod,
+  handler: AnyHandler,
+  interceptors: readonly ServerInterceptor[],
+): Route {
   if (interceptors.length === 0) return { method, invoke: handler };
   const inner: ServerNext = async (req) => {
     const out = await handler(req.message, req.ctx);
@@ -71,7 +84,10 @@ function createRoute(method: AnyMethod, handler: AnyHandler, interceptors: reado
           : { method, ctx, stream: false, message },
       ).then((res: ServerResponse) => {
         if (res.stream !== method.responseStream) {
-          throw new RpcError(Code.INTERNAL, `an interceptor returned the wrong response kind for ${method.path}`);
+          throw new RpcError(
+            Code.INTERNAL,
+            `an interceptor returned the wrong response kind for ${method.path}`,
+          );
         }
         return res.message;
       }),

@@ -1,6 +1,6 @@
 import { Code, codeName, isCode } from "./code.js";
-import { Metadata } from "./metadata.js";
 import { type ErrorDetail, type ErrorDetailInput, toErrorDetail } from "./error-detail.js";
+import { Metadata } from "./metadata.js";
 
 const brand = Symbol.for("@grpc-ts/core/RpcError");
 
@@ -47,9 +47,13 @@ export class RpcError extends Error {
     if (reason instanceof RpcError) return reason;
     if (isAbortLike(reason)) {
       const timeout = (reason as { name?: unknown }).name === "TimeoutError";
-      return new RpcError(timeout ? Code.DEADLINE_EXCEEDED : Code.CANCELLED, timeout ? "deadline exceeded" : "operation was aborted", {
-        cause: reason,
-      });
+      return new RpcError(
+        timeout ? Code.DEADLINE_EXCEEDED : Code.CANCELLED,
+        timeout ? "deadline exceeded" : "operation was aborted",
+        {
+          cause: reason,
+        },
+      );
     }
     const message = reason instanceof Error ? reason.message : String(reason);
     return new RpcError(fallback, message, { cause: reason });

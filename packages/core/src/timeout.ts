@@ -51,9 +51,13 @@ function invalid(value: string): RpcError {
 }
 
 /** An absolute deadline (ms since the epoch) from an optional timeout and an optional deadline. */
-export function resolveDeadline(timeoutMs: number | undefined, deadline: Date | number | undefined): number | undefined {
+export function resolveDeadline(
+  timeoutMs: number | undefined,
+  deadline: Date | number | undefined,
+): number | undefined {
   const fromTimeout = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-  const fromDeadline = deadline === undefined ? undefined : typeof deadline === "number" ? deadline : deadline.getTime();
+  const fromDeadline =
+    deadline === undefined ? undefined : typeof deadline === "number" ? deadline : deadline.getTime();
   if (fromTimeout === undefined) return fromDeadline;
   if (fromDeadline === undefined) return fromTimeout;
   return Math.min(fromTimeout, fromDeadline);

@@ -95,7 +95,9 @@ export function createWritableIterable<T>(options: WritableIterableOptions = {})
     write(value: T): Promise<void> {
       if (done || consumerGone) {
         return Promise.reject(
-          consumerGone ? new RpcError(Code.CANCELLED, "the stream's reader stopped reading") : new RpcError(Code.INTERNAL, "write after the stream was closed"),
+          consumerGone
+            ? new RpcError(Code.CANCELLED, "the stream's reader stopped reading")
+            : new RpcError(Code.INTERNAL, "write after the stream was closed"),
         );
       }
       queue.push(value);

@@ -7,7 +7,12 @@ import { statusFromTrailers } from "./trailers.js";
 /** What the client makes of response headers. */
 export type ResponseHeaderResult =
   /** A normal start: messages and trailers follow. */
-  | { readonly kind: "headers"; readonly header: Metadata; readonly codec: string; readonly encoding: string | undefined }
+  | {
+      readonly kind: "headers";
+      readonly header: Metadata;
+      readonly codec: string;
+      readonly encoding: string | undefined;
+    }
   /** Trailers-only: the headers carry the status; `error` undefined means OK with no messages. */
   | { readonly kind: "trailers-only"; readonly header: Metadata; readonly error: RpcError | undefined }
   | { readonly kind: "error"; readonly error: RpcError };
@@ -36,7 +41,10 @@ export function validateResponseHeaders(headers: RawHeaders, trailer: Metadata):
   if (parsed === undefined) {
     return {
       kind: "error",
-      error: new RpcError(Code.UNKNOWN, `the server answered with content-type ${JSON.stringify(ct ?? "")}, not a gRPC one`),
+      error: new RpcError(
+        Code.UNKNOWN,
+        `the server answered with content-type ${JSON.stringify(ct ?? "")}, not a gRPC one`,
+      ),
     };
   }
   const enc = headers["grpc-encoding"];

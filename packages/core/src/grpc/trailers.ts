@@ -6,7 +6,10 @@ import { RpcError } from "../rpc-error.js";
 import { decodeStatusMessage, encodeStatusMessage } from "./status-message.js";
 
 /** Status as sent in trailers: `grpc-status`, `grpc-message`, `grpc-status-details-bin`, then metadata. */
-export function statusToTrailers(error: RpcError | undefined, trailer: Metadata | undefined): Record<string, string | string[]> {
+export function statusToTrailers(
+  error: RpcError | undefined,
+  trailer: Metadata | undefined,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   if (error === undefined) {
     out["grpc-status"] = "0";
@@ -14,7 +17,11 @@ export function statusToTrailers(error: RpcError | undefined, trailer: Metadata 
     out["grpc-status"] = String(error.code);
     if (error.rawMessage !== "") out["grpc-message"] = encodeStatusMessage(error.rawMessage);
     if (error.details.length > 0) {
-      const status = encodeStatusProto({ code: error.code, message: error.rawMessage, details: error.details });
+      const status = encodeStatusProto({
+        code: error.code,
+        message: error.rawMessage,
+        details: error.details,
+      });
       out["grpc-status-details-bin"] = base64Encode(status).replace(/=+$/, "");
     }
     if (error.metadata.size > 0) error.metadata.writeHeaders(out);
@@ -33,13 +40,20 @@ export function statusFromTrailers(headers: RawHeaders, trailer: Metadata): RpcE
   trailer.merge(md);
   const raw = first(headers["grpc-status"]);
   if (raw === undefined) {
-    return new RpcError(Code.INTERNAL, "the server's response ended without a grpc-status", { metadata: trailer });
+    return new RpcError(Code.INTERNAL, "the server's response ended without a grpc-status", {
+      metadata: trailer,
+    });
   }
   const code = Number(raw);
-  if (code === 0 && raw === "0") return undefined;
+  const digits = /^\d+$/.test(raw);
+  if (code === 0 && digits) return undefined;
   const message = decodeStatusMessage(first(headers["grpc-message"]) ?? "");
-  if (!/^\d+$/.test(raw) || !isCode(code)) {
-    return new RpcError(Code.UNKNOWN, `invalid grpc-status ${JSON.stringify(raw)}${message ? `: ${message}` : ""}`, { metadata: trailer });
+  if (!digits || !isCode(code)) {
+    return new RpcError(
+      Code.UNKNOWN,
+      `invalid grpc-status ${JSON.stringify(raw)}${message ? `: ${message}` : ""}`,
+      { metadata: trailer },
+    );
   }
   const detailsRaw = first(headers["grpc-status-details-bin"]);
   let details: RpcError["details"] = [];
