@@ -37,6 +37,14 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
   const { address } = options;
   const secure = options.tls !== undefined;
   const createConnection = (): net.Socket => {
+    const socket = connectSocket();
+    // A socket error ends the connection. node:http2 alone only half-closes it and waits for a
+    // `close` that, after a TLS alert (e.g. a TLS 1.3 server refusing a missing client
+    // certificate), never comes: the session would then neither close nor fail.
+    socket.on("error", () => socket.destroy());
+    return socket;
+  };
+  const connectSocket = (): net.Socket => {
     if (!secure)
       return "path" in address
         ? net.connect(address.path)
@@ -74,7 +82,10 @@ class NodeClientConnection implements ClientConnection {
 
   constructor(session: http2.ClientHttp2Session, listener: ConnectionListener) {
     this.#session = session;
-    session.on("connect", () => listener.onConnect());
+    // Ready once the server's SETTINGS arrive, not when the socket (or TLS) connects: a peer that
+    // does not speak HTTP/2, or a TLS 1.3 server that rejects our certificate after the handshake,
+    // then fails the connection attempt instead of the first calls on it.
+    session.once("remoteSettings", () => listener.onConnect());
     session.on("goaway", (code: number) => listener.onGoAway(code));
     session.on("error", (e: Error) => {
       this.#error = e;
@@ -101,7 +112,12 @@ class NodeClientConnection implements ClientConnection {
     });
     req.on("close", () => {
       if (--this.#active === 0 && !this.#session.destroyed) this.#session.unref();
-      l.onClose(req.rstCode ?? 0, error);
+      const rstCode = req.rstCode ?? 0;
+      // A stream ended by the death of its connection carries NGHTTP2_CANCEL as if the server had
+      // reset it; it is a lost connection (UNAVAILABLE), not a cancellation.
+      if (error === undefined && rstCode === http2.constants.NGHTTP2_CANCEL && this.#session.destroyed)
+        error = this.#error ?? new Error("the connection closed");
+      l.onClose(rstCode, error);
     });
     return new NodeClientStream(req);
   }

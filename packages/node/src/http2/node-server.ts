@@ -49,6 +49,8 @@ export function listenNodeHttp2(
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
+    // Read the peer now: once the connection is gone, its socket (and address) are too.
+    socketPeers.set(session, connectionInfo(session));
     session.on("close", () => sessions.delete(session));
     session.on("error", () => {});
   });
@@ -90,25 +92,39 @@ export function listenNodeHttp2(
   });
 }
 
-const socketPeers = new WeakMap<object, { peer: string; tls: TlsInfo | undefined }>();
+interface ConnectionInfo {
+  readonly peer: string;
+  readonly tls: TlsInfo | undefined;
+}
+
+const socketPeers = new WeakMap<object, ConnectionInfo>();
+const unknownConnection: ConnectionInfo = { peer: "unknown", tls: undefined };
+
+function connectionInfo(session: http2.ServerHttp2Session): ConnectionInfo {
+  const socket = session.socket as unknown as Socket | undefined;
+  if (socket === undefined) return unknownConnection;
+  return { peer: peerOf(socket), tls: tlsInfoOf(socket) };
+}
 
 class NodeServerStream implements ServerStream {
   readonly headers: InHeaders;
   readonly #stream: http2.ServerHttp2Stream;
+  readonly #session: http2.ServerHttp2Session | undefined;
   #trailers: OutHeaders | undefined;
 
   constructor(stream: http2.ServerHttp2Stream, headers: InHeaders) {
     this.#stream = stream;
+    this.#session = stream.session as http2.ServerHttp2Session | undefined;
     this.headers = headers;
   }
 
-  #socketInfo(): { peer: string; tls: TlsInfo | undefined } {
-    const session = this.#stream.session;
-    if (session === undefined) return { peer: "unknown", tls: undefined };
+  #socketInfo(): ConnectionInfo {
+    // The stream's `session` is unset once the stream closes, so it was kept at construction.
+    const session = this.#session;
+    if (session === undefined) return unknownConnection;
     let info = socketPeers.get(session);
     if (info === undefined) {
-      const socket = session.socket as unknown as Socket;
-      info = { peer: peerOf(socket), tls: tlsInfoOf(socket) };
+      info = connectionInfo(session);
       socketPeers.set(session, info);
     }
     return info;
