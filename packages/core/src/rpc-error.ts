@@ -40,8 +40,9 @@ export class RpcError extends Error {
 
   /**
    * An RpcError for anything thrown: an RpcError is returned as it is; an abort becomes CANCELLED
-   * (or DEADLINE_EXCEEDED for a timeout); anything else becomes `fallback` (UNKNOWN) with the original
-   * as `cause` and a generic message, so that no stack or internal text leaks to a peer.
+   * (or DEADLINE_EXCEEDED for a timeout); anything else becomes `fallback` (UNKNOWN) with the
+   * original as `cause` and its message (as other gRPC implementations send it). The stack is never
+   * part of the message, so it never reaches a peer.
    */
   static from(reason: unknown, fallback: Code = Code.UNKNOWN): RpcError {
     if (reason instanceof RpcError) return reason;

@@ -262,3 +262,18 @@ describe("createWritableIterable", () => {
     assert.equal(expected, next);
   });
 });
+
+describe("createWritableIterable with a high-water mark of 0", () => {
+  it("treats it as 1, so write() still resolves once the consumer takes the value", async () => {
+    const q = createWritableIterable<number>({ highWaterMark: 0 });
+    const written = q.write(1);
+    let resolved = false;
+    void written.then(() => (resolved = true));
+    await tick();
+    assert.equal(resolved, false);
+    const it = q[Symbol.asyncIterator]();
+    assert.deepEqual(await it.next(), { value: 1, done: false });
+    await tick();
+    assert.equal(resolved, true);
+  });
+});

@@ -21,7 +21,7 @@ export interface WritableIterable<T> extends AsyncIterable<T> {
 }
 
 export interface WritableIterableOptions {
-  /** How many values may wait before `write` holds the producer back (default 16). */
+  /** How many values may wait before `write` holds the producer back (default 16, at least 1). */
   readonly highWaterMark?: number;
   /** Called when the consumer stops early (break/return/throw from a for-await loop). */
   readonly onReturn?: () => void;
@@ -30,7 +30,7 @@ export interface WritableIterableOptions {
 }
 
 export function createWritableIterable<T>(options: WritableIterableOptions = {}): WritableIterable<T> {
-  const highWaterMark = options.highWaterMark ?? 16;
+  const highWaterMark = Math.max(1, options.highWaterMark ?? 16);
   const queue: T[] = [];
   let head = 0;
   let done = false;

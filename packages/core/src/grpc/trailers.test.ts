@@ -163,3 +163,14 @@ describe("statusFromTrailers", () => {
     }
   });
 });
+
+describe("statusToTrailers with metadata on both the error and the call", () => {
+  it("keeps every value of a key present in both", () => {
+    const err = new RpcError(Code.ABORTED, "x", { metadata: new Metadata({ k: "from-error", only: "e" }) });
+    const out = statusToTrailers(err, new Metadata({ k: "from-trailer" }));
+    assert.deepEqual(out.k, ["from-error", "from-trailer"]);
+    assert.equal(out.only, "e");
+    // The error's own metadata is not changed by the merge.
+    assert.deepEqual(err.metadata.getAll("k"), ["from-error"]);
+  });
+});

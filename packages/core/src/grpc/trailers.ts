@@ -24,9 +24,16 @@ export function statusToTrailers(
       });
       out["grpc-status-details-bin"] = base64Encode(status).replace(/=+$/, "");
     }
-    if (error.metadata.size > 0) error.metadata.writeHeaders(out);
   }
-  if (trailer !== undefined && trailer.size > 0) trailer.writeHeaders(out);
+  // The error's metadata and the call's trailers both go out; a key in both keeps every value.
+  const errorMd = error?.metadata;
+  const md =
+    errorMd !== undefined && errorMd.size > 0
+      ? trailer !== undefined && trailer.size > 0
+        ? errorMd.clone().merge(trailer)
+        : errorMd
+      : trailer;
+  if (md !== undefined && md.size > 0) md.writeHeaders(out);
   return out;
 }
 
