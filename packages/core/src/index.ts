@@ -43,10 +43,22 @@ export {
   type StatusProto,
 } from "./error-detail.js";
 export { grpcContentType, type ParsedContentType, parseContentType } from "./grpc/content-type.js";
+export { grpcHandlerProtocol } from "./grpc/handler-protocol.js";
 export { grpcRequestHeaders, type RequestHeaderOptions } from "./grpc/request-headers.js";
 export { type ResponseHeaderResult, validateResponseHeaders } from "./grpc/response-validation.js";
 export { decodeStatusMessage, encodeStatusMessage } from "./grpc/status-message.js";
 export { statusFromTrailers, statusToTrailers } from "./grpc/trailers.js";
+export { WebResponseBody, type WebResponseBodyOptions } from "./grpc-web/client-protocol.js";
+export {
+  grpcWebContentType,
+  type ParsedWebContentType,
+  parseWebContentType,
+} from "./grpc-web/content-type.js";
+export { grpcWebHandlerProtocol, type WebHandlerProtocolOptions } from "./grpc-web/handler-protocol.js";
+export { grpcWebRequestHeaders, type WebRequestHeaderOptions } from "./grpc-web/request-headers.js";
+export { validateWebResponseHeaders, type WebResponseHeaderResult } from "./grpc-web/response-validation.js";
+export { Base64StreamDecoder, encodeTextSegment } from "./grpc-web/text.js";
+export { encodeTrailerBlock, encodeTrailerFrame, parseTrailerBlock } from "./grpc-web/trailers.js";
 export type { MethodHandler, ServiceImpl } from "./handler.js";
 export type { HandlerContext, TlsInfo } from "./handler-context.js";
 export {
@@ -93,6 +105,7 @@ export {
 export { type Route, Router } from "./router.js";
 export { RpcError, type RpcErrorOptions } from "./rpc-error.js";
 export { decodeTimeout, encodeTimeout, resolveDeadline } from "./timeout.js";
+export type { ServerWireProtocol } from "./wire-protocol.js";
 export {
   createWritableIterable,
   type WritableIterable,
