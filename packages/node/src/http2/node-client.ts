@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { addAbortSignal } from "node:stream";
 import * as tls from "node:tls";
 import type {
   ClientConnection,
@@ -146,7 +147,16 @@ class NodeClientStream implements ClientStream {
     else this.#req.end(chunk);
   }
   reset(code: number): void {
-    if (!this.#req.destroyed) this.#req.close(code);
+    const req = this.#req;
+    if (req.destroyed) return;
+    if (code === http2.constants.NGHTTP2_CANCEL && !req.writableEnded) {
+      // close() would half-close first (END_STREAM, then RST_STREAM), which a server reads as a
+      // complete request stream and may answer. Destroying with an AbortError sends only
+      // RST_STREAM CANCEL.
+      addAbortSignal(AbortSignal.abort(), req);
+    } else {
+      req.close(code);
+    }
   }
   pause(): void {
     this.#req.pause();

@@ -149,7 +149,12 @@ class NodeServerStream implements ServerStream {
   listen(l: ServerStreamListener): void {
     const s = this.#stream;
     s.on("data", (chunk: Buffer) => l.onData(chunk));
-    s.on("end", () => l.onEnd());
+    // node:http2 also ends the readable side of a stream the client reset (RST_STREAM without
+    // END_STREAM): that is no half-close, and must not end the request stream as if the client
+    // had finished sending (the handler would answer from partial input). `close` follows.
+    s.on("end", () => {
+      if (!s.closed) l.onEnd();
+    });
     s.on("drain", () => l.onDrain());
     s.on("error", () => {});
     s.on("close", () => l.onClose(s.rstCode ?? 0));
