@@ -54,6 +54,13 @@ export interface Server {
   forceShutdown(): void;
   /** The services added, for health and reflection services. */
   readonly router: Router;
+  /**
+   * Calls `listener` once, synchronously, when `shutdown()` or `forceShutdown()` is first called,
+   * before anything stops (the health service uses it to report NOT_SERVING); at once when the
+   * server is already shutting down. Errors thrown by a listener during shutdown are ignored.
+   * Returns a function that removes the listener.
+   */
+  onShutdown(listener: () => void): () => void;
 }
 
 const emptyHeaders: OutHeaders = {};
@@ -66,6 +73,21 @@ export function createServer(options: ServerOptions = {}): Server {
   const calls = new Set<ServerCall>();
   let state: "serving" | "draining" | "stopped" = "serving";
   let drained: (() => void) | undefined;
+  const shutdownListeners = new Set<() => void>();
+  let shutdownNotified = false;
+
+  function notifyShutdown(): void {
+    if (shutdownNotified) return;
+    shutdownNotified = true;
+    for (const listener of [...shutdownListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener must not keep the server from stopping.
+      }
+    }
+    shutdownListeners.clear();
+  }
 
   const config: CallConfig = {
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
@@ -174,6 +196,7 @@ export function createServer(options: ServerOptions = {}): Server {
   }
 
   function forceShutdown(): void {
+    notifyShutdown();
     state = "stopped";
     const err = new RpcError(Code.UNAVAILABLE, "the server was shut down");
     for (const call of [...calls]) call.cancel(err);
@@ -203,6 +226,7 @@ export function createServer(options: ServerOptions = {}): Server {
       return port;
     },
     async shutdown(graceMs = 10_000) {
+      notifyShutdown();
       if (state === "stopped") return;
       state = "draining";
       const stopped = Promise.all(engines.map((e) => e.stopAccepting()));
@@ -219,6 +243,16 @@ export function createServer(options: ServerOptions = {}): Server {
       await stopped;
     },
     forceShutdown,
+    onShutdown(listener) {
+      if (shutdownNotified) {
+        listener();
+        return () => {};
+      }
+      shutdownListeners.add(listener);
+      return () => {
+        shutdownListeners.delete(listener);
+      };
+    },
   };
   return server;
 }
