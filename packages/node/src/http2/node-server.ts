@@ -173,10 +173,16 @@ class NodeServerStream implements ServerStream {
     if (endStream) this.#stopReading();
   }
 
-  /** The response is complete: if the client is still sending, tell it to stop. */
+  /**
+   * The response is complete: if the client is still sending, tell it to stop. Deferred a turn:
+   * a RST_STREAM submitted right after the trailers (or a trailers-only response) goes out ahead
+   * of them in node:http2, and the client never sees the status.
+   */
   #stopReading(): void {
-    const s = this.#stream;
-    if (!s.readableEnded && !s.destroyed) s.close(http2.constants.NGHTTP2_NO_ERROR);
+    setImmediate(() => {
+      const s = this.#stream;
+      if (!s.readableEnded && !s.destroyed) s.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
   }
 
   write(chunk: Uint8Array): boolean {
