@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, createWritableIterable, RpcError } from "../index.js";
 import { sleep } from "../test-support/echo-service.js";
-import type { EchoRequest } from "../test-support/gen/echo_pb.js";
 import {
   aborted,
+  type Deferred,
   deferred,
   type EchoHarness,
+  type EchoRequestInit,
   expectRpcError,
   startEcho,
   within,
@@ -15,10 +16,10 @@ import {
 
 /** What the server saw of the latest call of each method. */
 interface Seen {
-  started: ReturnType<typeof deferred>;
+  started: Deferred;
   reason: Promise<unknown>;
   produced: number;
-  finallyRan: ReturnType<typeof deferred>;
+  finallyRan: Deferred;
 }
 
 function fresh(): Seen {
@@ -172,7 +173,7 @@ describe("cancellation", () => {
   it("aborting mid client stream: CANCELLED at the client, the handler's request stream ends", async () => {
     seen = fresh();
     const ac = new AbortController();
-    const requests = createWritableIterable<Partial<EchoRequest>>();
+    const requests = createWritableIterable<EchoRequestInit>();
     const call = h.client.clientStream(requests, { signal: ac.signal });
     await requests.write({ message: "1" });
     await requests.write({ message: "2" });
@@ -187,7 +188,7 @@ describe("cancellation", () => {
   it("aborting mid bidi: CANCELLED at the client, the handler's signal fires", async () => {
     seen = fresh();
     const ac = new AbortController();
-    const requests = createWritableIterable<Partial<EchoRequest>>();
+    const requests = createWritableIterable<EchoRequestInit>();
     const responses = h.client.bidi(requests, { signal: ac.signal })[Symbol.asyncIterator]();
     await requests.write({ message: "a" });
     assert.equal((await responses.next()).value?.message, "a");
@@ -215,7 +216,7 @@ describe("cancellation", () => {
 
   it("a bidi handler failing while the client is still sending: the client gets the status", async () => {
     seen = fresh();
-    const requests = createWritableIterable<Partial<EchoRequest>>();
+    const requests = createWritableIterable<EchoRequestInit>();
     const responses = h.client.bidi(requests)[Symbol.asyncIterator]();
     await requests.write({ message: "a" });
     assert.equal((await responses.next()).value?.message, "a");
@@ -236,7 +237,7 @@ describe("cancellation", () => {
       },
     });
     try {
-      const requests = createWritableIterable<Partial<EchoRequest>>();
+      const requests = createWritableIterable<EchoRequestInit>();
       const responses = local.client.bidi(requests)[Symbol.asyncIterator]();
       await requests.write({ message: "only" });
       assert.equal((await responses.next()).value?.message, "only");

@@ -1,5 +1,6 @@
 // Starts real servers and channels on loopback for the end-to-end tests, and cleans them up.
 import assert from "node:assert/strict";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type Channel,
   type ChannelOptions,
@@ -16,7 +17,10 @@ import {
   type ServiceImpl,
 } from "../index.js";
 import { createEchoService } from "./echo-service.js";
-import { Echo } from "./gen/echo_pb.js";
+import { Echo, type EchoRequestSchema } from "./gen/echo_pb.js";
+
+/** What a client may send as an EchoRequest. */
+export type EchoRequestInit = MessageInitShape<typeof EchoRequestSchema>;
 
 export interface ServerHandle {
   readonly server: Server;
@@ -89,8 +93,14 @@ export async function startEcho(options: StartEchoOptions = {}): Promise<EchoHar
   };
 }
 
+/** What `deferred()` returns. */
+export interface Deferred<T = void> {
+  readonly promise: Promise<T>;
+  readonly resolve: (value: T) => void;
+}
+
 /** A promise with its resolve function, for signalling between a handler and a test. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+export function deferred<T = void>(): Deferred<T> {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => {
     resolve = r;
