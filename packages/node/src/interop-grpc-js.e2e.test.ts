@@ -255,6 +255,8 @@ describe("grpc-js client → grpc-ts server", () => {
     md.add("x-multi", "one");
     md.add("x-multi", "two");
     md.add("x-data-bin", Buffer.from([0, 1, 2, 254, 255]));
+    md.add("x-multi-bin", Buffer.from([1]));
+    md.add("x-multi-bin", Buffer.from([2, 3]));
     const { response } = jsClient().unary({ message: "md" }, md, deadlineIn(TIMEOUT_MS));
     await within(response, "unary");
     const seen = log.last().ctx.metadata;
@@ -262,6 +264,11 @@ describe("grpc-js client → grpc-ts server", () => {
     // node:http2 joins repeated header fields with ", " on receipt (grpc-js does so itself).
     assert.equal(seen.getAll("x-multi").join(", "), "one, two");
     assert.deepEqual([...(seen.get("x-data-bin") ?? [])], [0, 1, 2, 254, 255]);
+    // Binary values arrive joined too, and are split on "," before decoding (PROTOCOL-HTTP2.md).
+    assert.deepEqual(
+      seen.getAll("x-multi-bin").map((v) => [...v]),
+      [[1], [2, 3]],
+    );
     assert.match(seen.get("user-agent") ?? "", /grpc-node-js/);
   });
 
@@ -435,6 +442,40 @@ describe("grpc-js client → grpc-ts server", () => {
     );
     for (const r of out) assert.ok(payload.equals(r.payload));
     assert.equal(log.last().ctx.requestEncoding, "gzip");
+  });
+
+  test("a request over our 4 MiB receive limit: RESOURCE_EXHAUSTED at grpc-js", async () => {
+    const client = jsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_send_message_length": 8 * 1024 * 1024,
+    });
+    const { response } = client.unary(
+      { message: "big", payload: Buffer.alloc(5 * 1024 * 1024) },
+      new grpc.Metadata(),
+      deadlineIn(TIMEOUT_MS),
+    );
+    assert.equal((await jsError(response)).code, grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  test("our graceful shutdown: a running grpc-js call completes, new ones are refused", async () => {
+    const own = createServer().add(Echo, createEchoImpl({ onCall: log.record }));
+    const ownPort = await own.listen("127.0.0.1:0");
+    try {
+      const client = jsClient(`127.0.0.1:${ownPort}`);
+      const started = log.next();
+      const running = client.unary(
+        { message: "finishing", delayMs: 300 },
+        new grpc.Metadata(),
+        deadlineIn(TIMEOUT_MS),
+      );
+      await started;
+      const stopped = own.shutdown(TIMEOUT_MS);
+      assert.equal((await within(running.response, "the running call")).message, "finishing");
+      await within(stopped, "shutdown");
+      const late = client.unary({ message: "late" }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
+      assert.equal((await jsError(late.response)).code, grpc.status.UNAVAILABLE);
+    } finally {
+      own.forceShutdown();
+    }
   });
 
   test("TLS: grpc-js credentials.createSsl(ca) against our TLS server", async () => {
@@ -652,6 +693,8 @@ describe("grpc-ts client → grpc-js server", () => {
       md.append("x-multi", "one");
       md.append("x-multi", "two");
       md.set("x-data-bin", new Uint8Array([0, 1, 2, 254, 255]));
+      md.append("x-multi-bin", new Uint8Array([1]));
+      md.append("x-multi-bin", new Uint8Array([2, 3]));
       const seen: { header?: Metadata; trailer?: Metadata } = {};
       await within(
         ourClient().unary(
@@ -670,6 +713,7 @@ describe("grpc-ts client → grpc-js server", () => {
       // node:http2 joins repeated header fields with ", " on receipt, and grpc-js keeps them so.
       assert.equal(got.get("x-multi").join(", "), "one, two");
       assert.deepEqual(got.get("x-data-bin"), [Buffer.from([0, 1, 2, 254, 255])]);
+      assert.deepEqual(got.get("x-multi-bin"), [Buffer.from([1]), Buffer.from([2, 3])]);
       assert.match(String(got.get("user-agent")[0]), /grpc-ts-node/);
       assert.equal(seen.header?.get("x-header"), "h-value");
       assert.deepEqual([...(seen.header?.get("x-header-bin") ?? [])], [9, 8, 7]);
@@ -861,6 +905,45 @@ describe("grpc-ts client → grpc-js server", () => {
       "deflate client stream",
     );
     assert.equal(res2.message, "z0,z1,z2");
+  });
+
+  test("a request over grpc-js's 4 MiB receive limit: RESOURCE_EXHAUSTED", async () => {
+    await rpcError(
+      ourClient().unary(
+        { message: "big", payload: new Uint8Array(5 * 1024 * 1024) },
+        { timeoutMs: TIMEOUT_MS },
+      ),
+      Code.RESOURCE_EXHAUSTED,
+    );
+  });
+
+  test("a response over our receive limit: RESOURCE_EXHAUSTED", async () => {
+    const client = ourClient(`127.0.0.1:${js.port}`, { maxReceiveMessageBytes: 64 * 1024 });
+    await rpcError(
+      client.unary({ message: "big", payload: new Uint8Array(100 * 1024) }, { timeoutMs: TIMEOUT_MS }),
+      Code.RESOURCE_EXHAUSTED,
+    );
+    // The channel stays usable.
+    assert.equal(
+      (await within(client.unary({ message: "small" }, { timeoutMs: TIMEOUT_MS }), "unary")).message,
+      "small",
+    );
+  });
+
+  test("grpc-js graceful shutdown: our running call completes, new ones are refused", async () => {
+    const own = await startJsEchoServer(hooks);
+    try {
+      const client = ourClient(`127.0.0.1:${own.port}`);
+      const started = nextJsCall();
+      const running = client.unary({ message: "finishing", delayMs: 300 }, { timeoutMs: TIMEOUT_MS });
+      await started;
+      const stopped = new Promise<void>((resolve) => own.server.tryShutdown(() => resolve()));
+      assert.equal((await within(running, "the running call")).message, "finishing");
+      await within(stopped, "grpc-js tryShutdown");
+      await rpcError(client.unary({ message: "late" }, { timeoutMs: TIMEOUT_MS }), Code.UNAVAILABLE);
+    } finally {
+      own.close();
+    }
   });
 
   test("TLS: our client against a grpc-js TLS server", async () => {
