@@ -1,7 +1,10 @@
 import * as http2 from "node:http2";
-import type { Socket } from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
+import { sniffHttpVersion } from "./protocol-sniff.js";
+import { headersFromRaw } from "./raw-headers.js";
 import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
 
 export interface ServerTlsOptions {
@@ -23,7 +26,14 @@ export interface EngineListenOptions {
 
 export type ListenTarget = { readonly host: string; readonly port: number } | { readonly path: string };
 
-/** node:http2 behind the seam: listens and hands each request stream to `onStream`. */
+/**
+ * node:http2 behind the seam: listens and hands each request stream to `onStream`. HTTP/1.1
+ * requests on the same port (for gRPC-Web) become streams of the same seam: over TLS, ALPN
+ * `http/1.1` connections are passed on by node:http2's `unknownProtocol` event; in plaintext, the
+ * first bytes of each connection tell the HTTP/2 preface from an HTTP/1.x request. (node:http2's
+ * `allowHTTP1` does neither for plaintext, and its `request` event would also wrap every HTTP/2
+ * stream in the compatibility layer.)
+ */
 export function listenNodeHttp2(
   target: ListenTarget,
   options: EngineListenOptions,
@@ -44,7 +54,7 @@ export function listenNodeHttp2(
             : { ca: options.tls.ca as string | Buffer | (string | Buffer)[] }),
           requestCert: (options.tls.clientCert ?? "none") !== "none",
           rejectUnauthorized: options.tls.clientCert === "require",
-          ALPNProtocols: ["h2"],
+          ALPNProtocols: ["h2", "http/1.1"],
         });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session: http2.ServerHttp2Session) => {
@@ -54,41 +64,57 @@ export function listenNodeHttp2(
     session.on("close", () => sessions.delete(session));
     session.on("error", () => {});
   });
-  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
-    options.onStream(new NodeServerStream(stream, headers as InHeaders));
-  });
+  server.on(
+    "stream",
+    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, raw?: string[]) => {
+      options.onStream(new NodeServerStream(stream, headersFromRaw(raw, headers as InHeaders)));
+    },
+  );
   // A bad handshake or a non-HTTP/2 client only ends that connection.
   server.on("sessionError", () => {});
   server.on("tlsClientError", () => {});
+  const http1 = createHttp1Acceptor(options.onStream);
+  server.on("unknownProtocol", (socket: Socket) => http1.accept(socket));
+  const listener: NetServer =
+    options.tls === undefined
+      ? createNetServer((socket) =>
+          sniffHttpVersion(socket, (isHttp2) => {
+            if (isHttp2) server.emit("connection", socket);
+            else http1.accept(socket);
+          }),
+        )
+      : server;
 
   const engine: ServerEngine = {
     stopAccepting: () =>
       new Promise<void>((resolve) => {
-        if (!server.listening) resolve();
-        else server.close(() => resolve());
+        if (!listener.listening) resolve();
+        else listener.close(() => resolve());
       }),
     goAwayAll() {
       for (const s of sessions) if (!s.closed && !s.destroyed) s.close();
+      http1.closeIdle();
     },
     destroyAll() {
       for (const s of sessions) s.destroy();
+      http1.destroyAll();
     },
     get connectionCount() {
-      return sessions.size;
+      return sessions.size + http1.connectionCount;
     },
   };
 
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
-    server.once("error", onError);
+    listener.once("error", onError);
     const done = () => {
-      server.off("error", onError);
-      server.on("error", () => {});
-      const addr = server.address();
+      listener.off("error", onError);
+      listener.on("error", () => {});
+      const addr = listener.address();
       resolve({ engine, port: typeof addr === "object" && addr !== null ? addr.port : 0 });
     };
-    if ("path" in target) server.listen(target.path, done);
-    else server.listen(target.port, target.host, done);
+    if ("path" in target) listener.listen(target.path, done);
+    else listener.listen(target.port, target.host, done);
   });
 }
 

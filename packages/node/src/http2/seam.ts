@@ -25,6 +25,8 @@ export interface ServerStream {
   /** `ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, or `unix:/path`. */
   readonly peer: string;
   readonly tls: TlsInfo | undefined;
+  /** `1.1` for an HTTP/1.1 request (served for gRPC-Web only); absent means HTTP/2. */
+  readonly httpVersion?: "1.1" | "2";
   /** Starts delivering events; to be called once. */
   listen(listener: ServerStreamListener): void;
   /**
@@ -34,7 +36,7 @@ export interface ServerStream {
   respond(headers: OutHeaders, endStream: boolean): void;
   /** Sends body bytes; false means wait for `onDrain`. */
   write(chunk: Uint8Array): boolean;
-  /** Sends trailers and ends the stream (headers must have been sent). */
+  /** Sends trailers and ends the stream (headers must have been sent); `{}` ends it with none. */
   end(trailers: OutHeaders): void;
   /** Resets the stream with an HTTP/2 error code. */
   reset(code: number): void;

@@ -9,13 +9,14 @@ import {
   EnvelopeDecoder,
   encodeEnvelope,
   Flag,
-  grpcContentType,
+  grpcHandlerProtocol,
   type HandlerContext,
   Metadata,
   type MethodCodec,
   markCompressed,
   type Route,
   RpcError,
+  type ServerWireProtocol,
   sendOptionsOf,
   statusToTrailers,
   type TlsInfo,
@@ -45,6 +46,8 @@ export interface CallStart {
   readonly codec: MethodCodec<unknown, unknown>;
   readonly requestCompression: Compression | undefined;
   readonly deadline: number | undefined;
+  /** How the bytes travel (gRPC or gRPC-Web); default: gRPC for `codecName`. */
+  readonly protocol?: ServerWireProtocol;
 }
 
 /**
@@ -58,6 +61,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   readonly #config: CallConfig;
   readonly #start: CallStart;
   readonly #decoder: EnvelopeDecoder;
+  readonly #wire: ServerWireProtocol;
   #metadata: Metadata | undefined;
   #responseHeader: Metadata | undefined;
   #responseTrailer: Metadata | undefined;
@@ -84,6 +88,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     this.method = start.route.method;
     this.deadline = start.deadline;
     this.#decoder = new EnvelopeDecoder(config.maxReceiveMessageBytes);
+    this.#wire = start.protocol ?? grpcHandlerProtocol(start.codecName);
   }
 
   // ---- HandlerContext ----
@@ -166,7 +171,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   onData(chunk: Uint8Array): void {
     if (this.#done || this.#halfClosed) return;
     try {
-      this.#decoder.push(chunk, this.#onEnvelope);
+      this.#decoder.push(this.#wire.decodeRequestBody(chunk), this.#onEnvelope);
     } catch (e) {
       this.#fail(e);
     }
@@ -268,6 +273,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #endOfRequests(): void {
     if (this.#done) return;
     try {
+      this.#wire.endRequestBody();
       this.#decoder.end();
     } catch (e) {
       this.#fail(e);
@@ -333,7 +339,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
         const frame = await this.#frame(r.value);
         if (this.#done) break;
         this.#sendHeaders();
-        if (!this.#stream.write(frame)) await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+        if (!this.#stream.write(this.#wire.encodeResponseBody(frame)))
+          await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
       }
       this.#finish(undefined);
     } catch (e) {
@@ -361,7 +368,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #sendFrameAndFinish(frame: Uint8Array): void {
     if (this.#done) return;
     this.#sendHeaders();
-    this.#stream.write(frame);
+    this.#stream.write(this.#wire.encodeResponseBody(frame));
     this.#finish(undefined);
   }
 
@@ -406,7 +413,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #baseHeaders(): OutHeaders {
     const h: OutHeaders = {
       ":status": "200",
-      "content-type": grpcContentType(this.#start.codecName),
+      "content-type": this.#wire.contentType,
       "grpc-accept-encoding": this.#config.compression.acceptEncoding,
     };
     const md = this.#responseHeader;
@@ -419,6 +426,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     const h = this.#baseHeaders();
     const c = this.#responseCompression();
     if (c !== undefined) h["grpc-encoding"] = c.name;
+    this.#wire.finishHeaders(h);
     this.#stream.respond(h, false);
   }
 
@@ -452,8 +460,19 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     const trailers = statusToTrailers(error, this.#responseTrailer);
     const s = this.#stream;
     if (!s.closed) {
-      if (!s.headersSent) s.respond(Object.assign(this.#baseHeaders(), trailers), true);
-      else s.end(trailers);
+      if (!s.headersSent) {
+        const h = Object.assign(this.#baseHeaders(), trailers);
+        this.#wire.finishHeaders(h);
+        s.respond(h, true);
+      } else {
+        // gRPC: HTTP/2 trailers. gRPC-Web: a trailer frame ends the body, with no HTTP trailers.
+        const frame = this.#wire.trailerFrame(trailers);
+        if (frame === undefined) s.end(trailers);
+        else {
+          s.write(frame);
+          s.end({});
+        }
+      }
     }
     if (this.#input !== undefined && !this.#input.closed) {
       this.#input.fail(error ?? new RpcError(Code.CANCELLED, "the call already completed"));

@@ -3,10 +3,14 @@ import {
   type Compression,
   DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   decodeTimeout,
+  grpcHandlerProtocol,
+  grpcWebHandlerProtocol,
   parseContentType,
+  parseWebContentType,
   Router,
   RpcError,
   type ServerInterceptor,
+  type ServerWireProtocol,
   type ServiceImpl,
   type ServiceLike,
   statusToTrailers,
@@ -14,6 +18,7 @@ import {
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
+import { type CorsOptions, createCors } from "./cors.js";
 import { parseListenAddress } from "./listen-address.js";
 import { type CallConfig, ServerCall } from "./server-call.js";
 
@@ -33,6 +38,14 @@ export interface ServerOptions {
   readonly interceptors?: readonly ServerInterceptor[];
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
   readonly maxConcurrentStreams?: number;
+  /**
+   * Serve gRPC-Web (`application/grpc-web[-text][+proto|+json]`) beside gRPC, on the same port,
+   * over HTTP/1.1 and HTTP/2 (default true). Client streaming works over both (the request body
+   * carries the messages); bidirectional streaming needs HTTP/2 and is UNIMPLEMENTED over HTTP/1.1.
+   */
+  readonly grpcWeb?: boolean;
+  /** CORS for gRPC-Web calls from pages of other origins (default: none, same-origin only). */
+  readonly cors?: CorsOptions;
 }
 
 export interface ListenOptions {
@@ -100,37 +113,73 @@ export function createServer(options: ServerOptions = {}): Server {
     },
   };
 
+  const grpcWeb = options.grpcWeb ?? true;
+  const cors = options.cors === undefined ? undefined : createCors(options.cors);
+
   /** Ends a stream before any call exists: trailers-only with a status (and an HTTP status). */
   function reject(
     stream: ServerStream,
     httpStatus: number,
     error: RpcError,
     extra: OutHeaders = emptyHeaders,
+    wire?: ServerWireProtocol,
   ): void {
     stream.listen(ignoreListener);
-    stream.respond(
-      {
-        ":status": String(httpStatus),
-        "content-type": "application/grpc",
-        ...extra,
-        ...statusToTrailers(error, undefined),
-      },
-      true,
-    );
+    const headers: OutHeaders = {
+      ":status": String(httpStatus),
+      "content-type": wire?.contentType ?? "application/grpc",
+      ...extra,
+      ...statusToTrailers(error, undefined),
+    };
+    wire?.finishHeaders(headers);
+    stream.respond(headers, true);
+  }
+
+  /** The wire protocol a request's content type asks for: gRPC, gRPC-Web (binary or text), or none. */
+  function wireProtocolOf(
+    stream: ServerStream,
+    ct: string | undefined,
+  ): { codec: string; wire: ServerWireProtocol } | undefined {
+    const grpc = parseContentType(ct);
+    if (grpc !== undefined) return { codec: grpc.codec, wire: grpcHandlerProtocol(grpc.codec) };
+    const web = grpcWeb ? parseWebContentType(ct) : undefined;
+    if (web === undefined) return undefined;
+    const origin = stream.headers.origin;
+    const finishHeaders = cors?.forOrigin(typeof origin === "string" ? origin : undefined);
+    return {
+      codec: web.codec,
+      wire: grpcWebHandlerProtocol({
+        codec: web.codec,
+        text: web.text,
+        ...(finishHeaders === undefined ? {} : { finishHeaders }),
+      }),
+    };
   }
 
   function onStream(stream: ServerStream): void {
     const h = stream.headers;
-    if (state !== "serving") {
-      reject(stream, 200, new RpcError(Code.UNAVAILABLE, "the server is shutting down"));
-      return;
-    }
-    if (h[":method"] !== "POST") {
-      reject(stream, 405, new RpcError(Code.INTERNAL, `gRPC requires POST, not ${h[":method"]}`));
+    if (cors !== undefined && h[":method"] === "OPTIONS") {
+      stream.listen(ignoreListener);
+      stream.respond(cors.preflight(h), true);
       return;
     }
     const ct = h["content-type"];
-    const parsed = parseContentType(typeof ct === "string" ? ct : undefined);
+    const parsed = wireProtocolOf(stream, typeof ct === "string" ? ct : undefined);
+    const wire = parsed?.wire;
+    if (state !== "serving") {
+      reject(stream, 200, new RpcError(Code.UNAVAILABLE, "the server is shutting down"), emptyHeaders, wire);
+      return;
+    }
+    if (h[":method"] !== "POST") {
+      reject(
+        stream,
+        405,
+        new RpcError(Code.INTERNAL, `gRPC requires POST, not ${h[":method"]}`),
+        emptyHeaders,
+        wire,
+      );
+      return;
+    }
     if (parsed === undefined) {
       reject(
         stream,
@@ -139,10 +188,21 @@ export function createServer(options: ServerOptions = {}): Server {
       );
       return;
     }
+    if (stream.httpVersion === "1.1" && parsed.wire.name === "grpc") {
+      reject(
+        stream,
+        505,
+        new RpcError(
+          Code.INTERNAL,
+          "gRPC requires HTTP/2, and this request came over HTTP/1.1 (over HTTP/1.1 use gRPC-Web: application/grpc-web)",
+        ),
+      );
+      return;
+    }
     const path = h[":path"] as string;
     const route = router.get(path);
     if (route === undefined) {
-      reject(stream, 200, unimplemented(path));
+      reject(stream, 200, unimplemented(path), emptyHeaders, wire);
       return;
     }
     const codec = route.method.codecs[parsed.codec];
@@ -151,6 +211,23 @@ export function createServer(options: ServerOptions = {}): Server {
         stream,
         200,
         new RpcError(Code.INTERNAL, `codec "${parsed.codec}" is not supported for ${path}`),
+        emptyHeaders,
+        wire,
+      );
+      return;
+    }
+    if (stream.httpVersion === "1.1" && route.method.requestStream && route.method.responseStream) {
+      // An HTTP/1.1 exchange is half-duplex in practice (browsers, proxies): the request body ends
+      // before the response is read, so a bidi handler waiting for a reply would deadlock.
+      reject(
+        stream,
+        200,
+        new RpcError(
+          Code.UNIMPLEMENTED,
+          `bidirectional streaming (${path}) needs HTTP/2; this gRPC-Web request came over HTTP/1.1`,
+        ),
+        emptyHeaders,
+        wire,
       );
       return;
     }
@@ -170,6 +247,7 @@ export function createServer(options: ServerOptions = {}): Server {
         err.code === Code.UNIMPLEMENTED
           ? { "grpc-accept-encoding": compression.acceptEncoding }
           : emptyHeaders,
+        wire,
       );
       return;
     }
@@ -179,6 +257,7 @@ export function createServer(options: ServerOptions = {}): Server {
       codec,
       requestCompression,
       deadline,
+      protocol: parsed.wire,
     });
     calls.add(call);
     call.start();
