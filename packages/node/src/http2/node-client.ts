@@ -2,6 +2,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { addAbortSignal } from "node:stream";
 import * as tls from "node:tls";
+import { headersFromRaw } from "./raw-headers.js";
 import type {
   ClientConnection,
   ClientStream,
@@ -104,9 +105,13 @@ class NodeClientConnection implements ClientConnection {
     const req = this.#session.request(headers, { endStream: false });
     if (this.#active++ === 0) this.#session.ref();
     let error: Error | undefined;
-    req.on("response", (h: http2.IncomingHttpHeaders) => l.onHeaders(h as InHeaders));
+    req.on("response", (h: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
+      l.onHeaders(headersFromRaw(raw, h as InHeaders)),
+    );
     req.on("data", (chunk: Buffer) => l.onData(chunk));
-    req.on("trailers", (t: http2.IncomingHttpHeaders) => l.onTrailers(t as InHeaders));
+    req.on("trailers", (t: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
+      l.onTrailers(headersFromRaw(raw, t as InHeaders)),
+    );
     req.on("drain", () => l.onDrain());
     req.on("error", (e: Error) => {
       error = e;

@@ -1,0 +1,20 @@
+import type { InHeaders } from "./seam.js";
+
+/**
+ * Headers from node:http2's raw list (`[name, value, name, value, ...]`), a repeated name giving an
+ * array of its values. node:http2's header object joins repeated values with ", ", which would
+ * turn the metadata values `a` and `b` into the one value `a, b`; gRPC keeps them apart.
+ */
+export function headersFromRaw(raw: readonly string[] | undefined, fallback: InHeaders): InHeaders {
+  if (raw === undefined || raw.length === 0) return fallback;
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const existing = out[name];
+    if (existing === undefined) out[name] = value;
+    else if (typeof existing === "string") out[name] = [existing, value];
+    else existing.push(value);
+  }
+  return out;
+}
