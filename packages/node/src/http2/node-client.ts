@@ -90,14 +90,17 @@ class NodeClientConnection implements ClientConnection {
     // Ready once the server's SETTINGS arrive, not when the socket (or TLS) connects: a peer that
     // does not speak HTTP/2, or a TLS 1.3 server that rejects our certificate after the handshake,
     // then fails the connection attempt instead of the first calls on it.
-    session.once("remoteSettings", () => listener.onConnect());
+    session.once("remoteSettings", () => {
+      // An idle connection does not keep the process alive; a connecting one does, since calls
+      // may be waiting for it (each stream refs the session while it is open).
+      if (this.#active === 0) session.unref();
+      listener.onConnect();
+    });
     session.on("goaway", (code: number) => listener.onGoAway(code));
     session.on("error", (e: Error) => {
       this.#error = e;
     });
     session.on("close", () => listener.onClose(this.#error));
-    // An idle connection does not keep the process alive.
-    session.unref();
   }
 
   get activeStreams(): number {
