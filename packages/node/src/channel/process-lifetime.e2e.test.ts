@@ -3,7 +3,7 @@
 // exit code 13, "unsettled top-level await") nor hang afterwards.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,9 @@ let dir: string;
 before(async () => {
   server = createServer().add(Ping, { ping: (b) => b });
   port = await server.listen("127.0.0.1:0");
-  dir = await mkdtemp(join(root, ".tmp-lifetime-"));
+  // Under the repository (in the git-ignored .tmp/), so that the script resolves @grpc-ts/node.
+  await mkdir(join(root, ".tmp"), { recursive: true });
+  dir = await mkdtemp(join(root, ".tmp", "lifetime-"));
   await writeFile(join(dir, "call.mjs"), script);
 });
 
