@@ -1,0 +1,243 @@
+// The channel over real sockets: failing fast and waiting for ready, connectivity states, close,
+// and each target scheme (dns, ipv4, ipv6, unix).
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { Code, type ConnectivityState, createChannel, createClient, type HandlerContext } from "../index.js";
+import { createEchoService } from "../test-support/echo-service.js";
+import { Echo } from "../test-support/gen/echo_pb.js";
+import { expectRpcError, type ServerHandle, startServer, within } from "../test-support/harness.js";
+
+/** A loopback port that nothing listens on (bound and released). */
+async function freePort(host = "127.0.0.1"): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Whether `::1` can be bound on this machine. */
+async function canBindIpv6Loopback(): Promise<boolean> {
+  try {
+    await freePort("::1");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts an Echo server that records each call's peer. */
+async function startRecording(address: string): Promise<ServerHandle & { peers: string[] }> {
+  const peers: string[] = [];
+  const echo = createEchoService();
+  const handle = await startServer({
+    address,
+    setup: (server) => {
+      server.add(Echo, {
+        ...echo,
+        unary: (req, ctx: HandlerContext) => {
+          peers.push(ctx.peer);
+          return { message: req.message };
+        },
+      });
+    },
+  });
+  return { ...handle, peers };
+}
+
+const fastBackoff = { initialMs: 50, maxMs: 200, minConnectTimeoutMs: 2000 } as const;
+
+describe("channel", () => {
+  const cleanups: (() => void)[] = [];
+  after(() => {
+    for (const c of cleanups.splice(0).reverse()) c();
+  });
+
+  it("connection refused: UNAVAILABLE at once, naming the address", async () => {
+    const port = await freePort();
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    const e = await within(expectRpcError(client.unary({}), Code.UNAVAILABLE), 5000, "refused");
+    assert.ok(e.rawMessage.includes(`127.0.0.1:${port}`), e.rawMessage);
+    assert.equal(channel.getState(), "TRANSIENT_FAILURE");
+    // While in TRANSIENT_FAILURE a call fails fast too.
+    await within(expectRpcError(client.unary({}), Code.UNAVAILABLE, String(port)), 5000, "fail fast");
+  });
+
+  it("waitForReady: the call waits until a server starts on the port, then succeeds", async () => {
+    const port = await freePort();
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    const states: ConnectivityState[] = [];
+    channel.onStateChange((s) => states.push(s));
+    let settled = false;
+    const call = client.unary({ message: "waited" }, { waitForReady: true, timeoutMs: 20_000 });
+    void call.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    // Let a few connection attempts fail first.
+    for (let i = 0; i < 200 && states.filter((s) => s === "TRANSIENT_FAILURE").length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(states.includes("TRANSIENT_FAILURE"), `states: ${states.join(" ")}`);
+    assert.equal(settled, false, "the call is still waiting");
+    const server = await startRecording(`127.0.0.1:${port}`);
+    cleanups.push(() => server.close());
+    const res = await within(call, 10_000, "waitForReady call");
+    assert.equal(res.message, "waited");
+    assert.equal(channel.getState(), "READY");
+  });
+
+  it("waitForReady with a deadline and no server: DEADLINE_EXCEEDED", async () => {
+    const port = await freePort();
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    await within(
+      expectRpcError(client.unary({}, { waitForReady: true, timeoutMs: 300 }), Code.DEADLINE_EXCEEDED),
+      5000,
+      "waitForReady deadline",
+    );
+  });
+
+  it("states: IDLE, then CONNECTING and READY on the first call; close() gives SHUTDOWN", async () => {
+    const server = await startRecording("127.0.0.1:0");
+    cleanups.push(() => server.close());
+    const channel = createChannel(server.target);
+    cleanups.push(() => channel.close());
+    const states: ConnectivityState[] = [];
+    channel.onStateChange((s) => states.push(s));
+    assert.equal(channel.getState(), "IDLE");
+    const client = createClient(Echo, channel);
+    assert.equal((await client.unary({ message: "a" })).message, "a");
+    assert.deepEqual(states, ["CONNECTING", "READY"]);
+    channel.close();
+    assert.equal(channel.getState(), "SHUTDOWN");
+    assert.deepEqual(states, ["CONNECTING", "READY", "SHUTDOWN"]);
+    await expectRpcError(client.unary({}), Code.UNAVAILABLE, "closed");
+    await expectRpcError(channel.waitForReady(), Code.UNAVAILABLE);
+  });
+
+  it("getState(true) and waitForReady() connect without a call", async () => {
+    const server = await startRecording("127.0.0.1:0");
+    cleanups.push(() => server.close());
+    const channel = createChannel(server.target);
+    cleanups.push(() => channel.close());
+    assert.equal(channel.getState(true), "CONNECTING");
+    await within(channel.waitForReady({ timeoutMs: 5000 }), 6000, "ready");
+    assert.equal(channel.getState(), "READY");
+    assert.deepEqual(server.peers, []);
+  });
+
+  it("waitForReady({timeoutMs}) with no server: DEADLINE_EXCEEDED naming the failure", async () => {
+    const port = await freePort();
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
+    cleanups.push(() => channel.close());
+    await within(
+      expectRpcError(channel.waitForReady({ timeoutMs: 300 }), Code.DEADLINE_EXCEEDED),
+      5000,
+      "wait",
+    );
+  });
+
+  it("close() lets a running call finish", async () => {
+    const server = await startServer();
+    cleanups.push(() => server.close());
+    const channel = createChannel(server.target);
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    await client.unary({});
+    const running = client.unary({ message: "slow", delayMs: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    channel.close();
+    assert.equal((await within(running, 5000, "running call")).message, "slow");
+  });
+
+  it("the server going away: the channel goes IDLE, then reconnects for the next call", async () => {
+    const first = await startRecording("127.0.0.1:0");
+    const channel = createChannel(first.target, { backoff: fastBackoff });
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    await client.unary({ message: "one" });
+    const states: ConnectivityState[] = [];
+    channel.onStateChange((s) => states.push(s));
+    first.close();
+    for (let i = 0; i < 200 && channel.getState() === "READY"; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(channel.getState(), "IDLE");
+    const second = await startRecording(`127.0.0.1:${first.port}`);
+    cleanups.push(() => second.close());
+    assert.equal((await within(client.unary({ message: "two" }), 5000, "reconnect")).message, "two");
+    assert.equal(second.peers.length, 1);
+    assert.deepEqual(states, ["IDLE", "CONNECTING", "READY"]);
+  });
+
+  describe("targets", () => {
+    it("dns:///localhost:PORT", async () => {
+      const server = await startRecording("127.0.0.1:0");
+      cleanups.push(() => server.close());
+      const channel = createChannel(`dns:///localhost:${server.port}`);
+      cleanups.push(() => channel.close());
+      assert.equal((await createClient(Echo, channel).unary({ message: "dns" })).message, "dns");
+      assert.match(server.peers[0] ?? "", /^ipv4:127\.0\.0\.1:\d+$/);
+    });
+
+    it("ipv4:127.0.0.1:PORT (and a list whose first address is refused)", async () => {
+      const server = await startRecording("127.0.0.1:0");
+      cleanups.push(() => server.close());
+      const channel = createChannel(`ipv4:127.0.0.1:${server.port}`);
+      cleanups.push(() => channel.close());
+      assert.equal((await createClient(Echo, channel).unary({ message: "v4" })).message, "v4");
+      const refused = await freePort();
+      const list = createChannel(`ipv4:127.0.0.1:${refused},127.0.0.1:${server.port}`);
+      cleanups.push(() => list.close());
+      assert.equal((await createClient(Echo, list).unary({ message: "second" })).message, "second");
+    });
+
+    it("ipv6:[::1]:PORT", async (t) => {
+      if (!(await canBindIpv6Loopback())) {
+        t.skip("::1 cannot be bound on this machine (no IPv6 loopback)");
+        return;
+      }
+      const server = await startRecording("[::1]:0");
+      cleanups.push(() => server.close());
+      const channel = createChannel(`ipv6:[::1]:${server.port}`);
+      cleanups.push(() => channel.close());
+      assert.equal((await createClient(Echo, channel).unary({ message: "v6" })).message, "v6");
+      assert.match(server.peers[0] ?? "", /^ipv6:\[::1\]:\d+$/);
+    });
+
+    it("unix:/path (the server listening on unix: too)", async () => {
+      const path = join(tmpdir(), `grpc-ts-test-${process.pid}-${Date.now()}.sock`);
+      rmSync(path, { force: true });
+      const server = await startRecording(`unix:${path}`);
+      cleanups.push(() => {
+        server.close();
+        rmSync(path, { force: true });
+      });
+      assert.equal(server.port, 0);
+      for (const target of [`unix:${path}`, `unix://${path}`]) {
+        const channel = createChannel(target);
+        cleanups.push(() => channel.close());
+        assert.equal((await createClient(Echo, channel).unary({ message: target })).message, target);
+      }
+      assert.equal(server.peers.length, 2);
+      for (const peer of server.peers) assert.match(peer, /^unix:/);
+    });
+  });
+});
