@@ -1,0 +1,55 @@
+// A server killed mid-stream (a child process, SIGKILL): the client's running call fails with
+// UNAVAILABLE, and the same channel reconnects to a new server on the same port.
+import assert from "node:assert/strict";
+import { after, it } from "node:test";
+import { Code, createChannel, createClient } from "../index.js";
+import { type ChildServer, startChildServer } from "../test-support/child-process.js";
+import { Echo } from "../test-support/gen/echo_pb.js";
+import { expectRpcError, within } from "../test-support/harness.js";
+
+const children: ChildServer[] = [];
+const closers: (() => void)[] = [];
+after(async () => {
+  for (const c of closers) c();
+  await Promise.all(children.map((c) => c.kill()));
+});
+
+it("a server killed mid-stream: UNAVAILABLE, then the channel reconnects to a new server on the port", {
+  timeout: 90_000,
+}, async () => {
+  const first = await startChildServer();
+  children.push(first);
+  const channel = createChannel(`127.0.0.1:${first.port}`, { backoff: { initialMs: 50, maxMs: 500 } });
+  closers.push(() => channel.close());
+  const client = createClient(Echo, channel);
+
+  const got: number[] = [];
+  const stream = (async () => {
+    for await (const r of client.serverStream({ count: 100_000, delayMs: 10 })) {
+      got.push(r.index);
+      if (got.length === 3) await first.kill();
+    }
+  })();
+  const e = await within(expectRpcError(stream, Code.UNAVAILABLE), 10_000, "stream after kill");
+  assert.ok(got.length >= 3 && got.length < 100_000, `received ${got.length}`);
+  assert.ok(e.rawMessage.length > 0);
+
+  // Nothing listens now: a call fails (UNAVAILABLE) rather than hanging.
+  await within(expectRpcError(client.unary({ message: "nobody" }), Code.UNAVAILABLE), 10_000, "no server");
+
+  const second = await startChildServer(first.port);
+  children.push(second);
+  assert.equal(second.port, first.port);
+  const res = await within(
+    client.unary({ message: "back" }, { waitForReady: true, timeoutMs: 20_000 }),
+    25_000,
+    "reconnect",
+  );
+  assert.equal(res.message, "back");
+  assert.equal(channel.getState(), "READY");
+  // And an ordinary (fail-fast) call and stream on the same channel work again.
+  assert.equal((await client.unary({ message: "plain" })).message, "plain");
+  const again: number[] = [];
+  for await (const r of client.serverStream({ count: 3 })) again.push(r.index);
+  assert.deepEqual(again, [0, 1, 2]);
+});
