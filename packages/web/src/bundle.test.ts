@@ -34,6 +34,8 @@ test("a minimal gRPC-Web app bundles for the browser without Node built-ins", as
   assert.doesNotMatch(js, /\bnode:[a-z]/, "no node: imports");
   assert.doesNotMatch(js, /\brequire\(/, "no CommonJS requires");
   const gz = gzipSync(js, { level: 9 }).length;
-  console.log(`minimal @grpc-ts/web bundle (one unary call, protobuf-es service): ${js.length} B, ${gz} B gzipped`);
+  console.log(
+    `minimal @grpc-ts/web bundle (one unary call, protobuf-es service): ${js.length} B, ${gz} B gzipped`,
+  );
   assert.ok(gz > 0);
 });
