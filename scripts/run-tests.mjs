@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given folders (default: packages, examples) with Node's test
+// Runs every *.test.ts under the given folders (default: packages, examples, interop) with Node's test
 // runner through tsx, resolving workspace packages to their TypeScript sources.
 // Node 20 does not expand quoted globs, so the file list is collected here, and an empty list
 // is an error rather than a silent pass.
@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
-const roots = args.length > 0 ? args : ["packages", "examples"];
+const roots = args.length > 0 ? args : ["packages", "examples", "interop"];
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {
