@@ -1,0 +1,123 @@
+// What a run measured: the cases, one sample per implementation and repetition, and the summaries
+// (median with min–max, and ours ÷ each peer taken within the same repetition).
+import { type Spread, spread } from "./stats.js";
+
+export const impls = ["ours", "grpc-js", "connect", "raw"] as const;
+export type Impl = (typeof impls)[number];
+
+export const implLabels: Readonly<Record<Impl, string>> = {
+  ours: "grpc-ts (ours)",
+  "grpc-js": "@grpc/grpc-js",
+  connect: "connect-node",
+  raw: "raw node:http2",
+};
+
+export interface ExtraColumn {
+  readonly key: string;
+  readonly label: string;
+  /** Decimal places (default 0). */
+  readonly digits?: number;
+}
+
+export interface CaseSpec {
+  readonly id: string;
+  /** The heading the case is grouped under. */
+  readonly section: string;
+  readonly title: string;
+  /** `rate`: a higher-is-better value with ratios; `memory`: columns only. */
+  readonly kind: "rate" | "memory";
+  /** Unit of the value, e.g. `calls/s`. */
+  readonly unit: string;
+  /** Decimal places of the value (default 0). */
+  readonly digits?: number;
+  readonly impls: readonly Impl[];
+  readonly extras: readonly ExtraColumn[];
+  /** Short name for the chart. */
+  readonly short: string;
+}
+
+export interface Sample {
+  readonly caseId: string;
+  readonly impl: Impl;
+  readonly rep: number;
+  /** The primary value; NaN when the run failed. */
+  readonly value: number;
+  readonly extra: Readonly<Record<string, number>>;
+  readonly error?: string;
+}
+
+export interface ImplSummary {
+  readonly impl: Impl;
+  readonly value: Spread;
+  readonly extras: Readonly<Record<string, Spread>>;
+  /** ours ÷ this implementation, per repetition, summarised (undefined for ours). */
+  readonly ratio?: Spread;
+  readonly errors: readonly string[];
+}
+
+export class Results {
+  readonly cases: CaseSpec[] = [];
+  readonly samples: Sample[] = [];
+  /** Warnings to print with the results (unclean exits, failed checks). */
+  readonly notes: string[] = [];
+  /** Facts that help read the figures (e.g. the memory floor of a child process). */
+  readonly context: string[] = [];
+
+  addCase(spec: CaseSpec): void {
+    if (!this.cases.some((c) => c.id === spec.id)) this.cases.push(spec);
+  }
+
+  add(sample: Sample): void {
+    this.samples.push(sample);
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+    console.warn(`  ! ${text}`);
+  }
+
+  /**
+   * Under full load the code under test should keep at least one core busy. When every process
+   * named in `shares` (fractions of one core) stayed below 85%, something else limited the run.
+   */
+  checkSaturated(what: string, shares: Readonly<Record<string, number>>): void {
+    const list = Object.entries(shares);
+    if (list.length === 0 || list.some(([, v]) => !(v < 0.85))) return;
+    const used = list.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ");
+    this.note(
+      `${what}: no process kept its core busy (${used}); other processes on the cores? This figure is noisy`,
+    );
+  }
+
+  caseById(id: string): CaseSpec | undefined {
+    return this.cases.find((c) => c.id === id);
+  }
+
+  summarize(caseId: string): ImplSummary[] {
+    const spec = this.caseById(caseId);
+    if (spec === undefined) return [];
+    const samples = this.samples.filter((s) => s.caseId === caseId);
+    const ours = new Map(samples.filter((s) => s.impl === "ours").map((s) => [s.rep, s.value]));
+    return spec.impls.map((impl) => {
+      const mine = samples.filter((s) => s.impl === impl);
+      const extras: Record<string, Spread> = {};
+      for (const col of spec.extras)
+        extras[col.key] = spread(mine.map((s) => s.extra[col.key] ?? Number.NaN));
+      const summary: ImplSummary = {
+        impl,
+        value: spread(mine.map((s) => s.value)),
+        extras,
+        errors: mine.flatMap((s) => (s.error === undefined ? [] : [`rep ${s.rep + 1}: ${s.error}`])),
+      };
+      if (impl === "ours" || spec.kind !== "rate") return summary;
+      const ratios = mine.map((s) => (ours.get(s.rep) ?? Number.NaN) / s.value);
+      return { ...summary, ratio: spread(ratios) };
+    });
+  }
+}
+
+/** Runs `fn` for each implementation, starting the list one further along in each repetition. */
+export function rotate<T>(list: readonly T[], rep: number): T[] {
+  const k = rep % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}

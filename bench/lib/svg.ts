@@ -1,0 +1,133 @@
+// The chart: one horizontal bar per (case, peer) with ours ÷ peer on a log scale, the min–max over
+// repetitions as a whisker, and the issue's target as a mark. Hand-written SVG, no dependency.
+import { implLabels, type Results } from "./results.js";
+import { absoluteTargetFor, targetFor } from "./targets.js";
+
+interface Row {
+  readonly label: string;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly target?: number;
+  readonly first: boolean;
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** The largest 1, 2 or 5 × 10^k at or below v. */
+function niceBelow(v: number): number {
+  const e = 10 ** Math.floor(Math.log10(v));
+  return [5, 2, 1].map((m) => m * e).find((c) => c <= v) ?? e;
+}
+
+/** The smallest 1, 2 or 5 × 10^k at or above v. */
+function niceAbove(v: number): number {
+  const e = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5, 10].map((m) => m * e).find((c) => c >= v) ?? 10 * e;
+}
+
+function ticksBetween(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(Number(v.toPrecision(3)));
+    }
+  }
+  return out;
+}
+
+export function renderSvg(results: Results, title: string): string {
+  const rows: Row[] = [];
+  for (const spec of results.cases) {
+    if (spec.kind !== "rate") continue;
+    let first = true;
+    for (const s of results.summarize(spec.id)) {
+      if (s.ratio === undefined || s.ratio.n === 0) continue;
+      const target = targetFor(spec.id, s.impl);
+      rows.push({
+        label: `${spec.short} — vs ${implLabels[s.impl]}`,
+        median: s.ratio.median,
+        min: s.ratio.min,
+        max: s.ratio.max,
+        ...(target === undefined ? {} : { target }),
+        first,
+      });
+      first = false;
+    }
+    const absolute = absoluteTargetFor(spec.id);
+    const ours = results.summarize(spec.id).find((x) => x.impl === "ours");
+    if (absolute !== undefined && ours !== undefined && ours.value.n > 0) {
+      rows.push({
+        label: `${spec.short} — ours ÷ ${absolute.toLocaleString("en-US")} ${spec.unit}`,
+        median: ours.value.median / absolute,
+        min: ours.value.min / absolute,
+        max: ours.value.max / absolute,
+        target: 1,
+        first,
+      });
+    }
+  }
+  const values = rows
+    .flatMap((r) => [r.min, r.max, r.target ?? 1])
+    .filter((v) => v > 0 && Number.isFinite(v));
+  const lo = niceBelow(Math.min(0.5, ...values) * 0.9);
+  const hi = niceAbove(Math.max(2, ...values) * 1.1);
+  const width = 980;
+  const labelW = 330;
+  const x0 = labelW + 10;
+  const x1 = width - 150;
+  const rowH = 22;
+  const top = 80;
+  const height = top + rows.length * rowH + 44;
+  const x = (v: number) =>
+    x0 + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (x1 - x0);
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
+    `<text x="12" y="42" fill="#444">ours ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster.</text>`,
+    `<text x="12" y="58" fill="#444">Green: at or above the issue's target (black mark), or above 1× where there is none; red: below.</text>`,
+  );
+  for (const t of ticksBetween(lo, hi)) {
+    const tx = x(t).toFixed(1);
+    parts.push(
+      `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${top + rows.length * rowH}" stroke="${t === 1 ? "#333" : "#ddd"}" stroke-width="${t === 1 ? 1.5 : 1}"/>`,
+      `<text x="${tx}" y="${top + rows.length * rowH + 16}" text-anchor="middle" fill="#444">${t}×</text>`,
+    );
+  }
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    const cy = y + rowH / 2;
+    if (r.first && i > 0)
+      parts.push(`<line x1="8" y1="${y}" x2="${width - 8}" y2="${y}" stroke="#bbb" stroke-dasharray="2,3"/>`);
+    parts.push(`<text x="${labelW}" y="${cy + 4}" text-anchor="end">${esc(r.label)}</text>`);
+    if (!(r.median > 0)) return;
+    const good = r.target !== undefined ? r.median >= r.target : r.median >= 1;
+    const a = x(Math.min(1, r.median));
+    const b = x(Math.max(1, r.median));
+    parts.push(
+      `<rect x="${a.toFixed(1)}" y="${y + 4}" width="${Math.max(1, b - a).toFixed(1)}" height="${rowH - 8}" fill="${good ? "#3a9d5d" : "#d0573f"}" opacity="0.85"/>`,
+    );
+    if (r.max > r.min) {
+      parts.push(
+        `<line x1="${x(r.min).toFixed(1)}" y1="${cy}" x2="${x(r.max).toFixed(1)}" y2="${cy}" stroke="#222" stroke-width="1"/>`,
+        `<line x1="${x(r.min).toFixed(1)}" y1="${cy - 4}" x2="${x(r.min).toFixed(1)}" y2="${cy + 4}" stroke="#222"/>`,
+        `<line x1="${x(r.max).toFixed(1)}" y1="${cy - 4}" x2="${x(r.max).toFixed(1)}" y2="${cy + 4}" stroke="#222"/>`,
+      );
+    }
+    if (r.target !== undefined) {
+      const tx = x(r.target).toFixed(1);
+      parts.push(
+        `<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + rowH - 1}" stroke="#000" stroke-width="3"/>`,
+      );
+    }
+    const vx = Math.max(b, x(r.max), r.target === undefined ? 0 : x(r.target)) + 6;
+    parts.push(
+      `<text x="${vx.toFixed(1)}" y="${cy + 4}" fill="#222">${r.median.toFixed(2)}×${r.target !== undefined ? ` (target ${r.target}×)` : ""}</text>`,
+    );
+  });
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}

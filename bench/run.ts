@@ -1,0 +1,115 @@
+// `npm run bench`: every scenario, ours and the peers alternating, several repetitions; prints the
+// tables and writes bench/results/results.md and ratios.svg (see README.md).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { useSources } from "./lib/children.js";
+import { killAll } from "./lib/cleanup.js";
+import { parseOptions, type ScenarioName } from "./lib/options.js";
+import { rawDir, rootDir } from "./lib/paths.js";
+import { machineInfo } from "./lib/proc.js";
+import { type RunInfo, renderMarkdown } from "./lib/report.js";
+import { Results } from "./lib/results.js";
+import { renderSvg } from "./lib/svg.js";
+import { evaluateTargets } from "./lib/targets.js";
+import { clientUnary } from "./scenarios/client-unary.js";
+import { memory } from "./scenarios/memory.js";
+import { serverUnary } from "./scenarios/server-unary.js";
+import { streaming } from "./scenarios/streaming.js";
+
+const options = parseOptions(process.argv.slice(2));
+useSources(options.source);
+
+function run(command: string, args: readonly string[]): string | undefined {
+  try {
+    return execFileSync(command, args, {
+      encoding: "utf8",
+      cwd: rootDir,
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const h2load = run("h2load", ["--version"]);
+if (h2load === undefined) {
+  console.error(
+    "bench: h2load is missing; install it with `apt-get install -y nghttp2-client` (see bench/README.md)",
+  );
+  process.exit(2);
+}
+if (
+  run("taskset", ["-c", String(options.serverCpu), "true"]) === undefined ||
+  run("taskset", ["-c", String(options.loadCpu), "true"]) === undefined
+) {
+  console.error(
+    `bench: \`taskset -c ${options.serverCpu}\` / \`-c ${options.loadCpu}\` failed; taskset (util-linux) and two cores are needed`,
+  );
+  process.exit(2);
+}
+mkdirSync(rawDir, { recursive: true });
+mkdirSync(options.outDir, { recursive: true });
+
+function version(pkg: string): string {
+  try {
+    return (
+      JSON.parse(readFileSync(join(rootDir, "node_modules", pkg, "package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return "?";
+  }
+}
+
+const scenarios: Record<ScenarioName, (r: Results) => Promise<void>> = {
+  "server-unary": (r) => serverUnary(options, r),
+  "client-unary": (r) => clientUnary(options, r),
+  streaming: (r) => streaming(options, r),
+  memory: (r) => memory(options, r),
+};
+
+const results = new Results();
+const before = machineInfo();
+const started = new Date();
+console.log(
+  `bench: ${options.only.join(", ")}; ${options.reps} repetition(s) of ${options.durationS} s (+${options.warmupS} s warm-up); load average ${before.loadavg.join(" ")}`,
+);
+try {
+  for (const name of options.only) {
+    console.log(`\n== ${name}`);
+    await scenarios[name](results);
+  }
+} finally {
+  const killed = killAll();
+  if (killed.length > 0) results.note(`killed leftover processes: ${killed.join(", ")}`);
+}
+
+const dirty = (run("git", ["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "";
+const info: RunInfo = {
+  started: started.toISOString(),
+  seconds: (Date.now() - started.getTime()) / 1000,
+  commit: `${run("git", ["rev-parse", "--short", "HEAD"]) ?? "?"}${dirty ? " with uncommitted changes" : ""}`,
+  options,
+  before,
+  after: machineInfo(),
+  h2load,
+  versions: {
+    "@grpc/grpc-js": version("@grpc/grpc-js"),
+    "@grpc/proto-loader": version("@grpc/proto-loader"),
+    "@connectrpc/connect-node": version("@connectrpc/connect-node"),
+    "@bufbuild/protobuf": version("@bufbuild/protobuf"),
+  },
+};
+const verdicts = evaluateTargets(results);
+const chartTitle = `grpc-ts against its peers — ${info.started.slice(0, 10)}, commit ${info.commit}${options.quick ? " (quick mode)" : ""}`;
+const markdown = renderMarkdown(info, results, verdicts, "ratios.svg", results.context);
+writeFileSync(join(options.outDir, "results.md"), markdown);
+writeFileSync(join(options.outDir, "ratios.svg"), renderSvg(results, chartTitle));
+const rawFile = join(rawDir, `run-${info.started.replace(/[:.]/g, "-")}.json`);
+writeFileSync(rawFile, JSON.stringify({ info, verdicts, results }, null, 2));
+console.log(`\n${markdown.replace(/^!\[.*\n/m, "")}`);
+console.log(
+  `written: ${join(options.outDir, "results.md")}, ${join(options.outDir, "ratios.svg")}, ${rawFile}`,
+);
