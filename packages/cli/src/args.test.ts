@@ -76,7 +76,7 @@ describe("parseArgs", () => {
     assert.deepEqual(failure([]), { message: "no command given", topic: "main" });
     assert.deepEqual(failure(["gen"]), { message: 'unknown command "gen"', topic: "main" });
     assert.deepEqual(failure(["--verbose"]), { message: 'unknown option "--verbose"', topic: "main" });
-    assert.equal(failure(["help", "list"]).topic, "main");
+    assert.equal(failure(["help", "lst"]).topic, "main");
   });
 
   it("rejects unknown options of generate", () => {

@@ -1,5 +1,6 @@
 import type { ImportExtension, Target } from "./generate.js";
 import { importExtensions, targets } from "./generate.js";
+import { parseRemoteArgs, type RemoteCommand, type RemoteKind } from "./remote-args.js";
 
 /** Default proto directory of `grpc-ts generate`, relative to the current directory. */
 export const defaultProtoDir = "proto";
@@ -7,7 +8,9 @@ export const defaultProtoDir = "proto";
 export const defaultOutDir = "gen";
 
 /** Which usage text to show. */
-export type HelpTopic = "main" | "generate";
+export type HelpTopic = "main" | "generate" | RemoteKind;
+
+const topics: readonly HelpTopic[] = ["main", "generate", "list", "describe", "call"];
 
 /** What the command line asks for. */
 export type Command =
@@ -19,7 +22,8 @@ export type Command =
       readonly outDir: string;
       readonly target: readonly Target[];
       readonly importExtension: ImportExtension;
-    };
+    }
+  | RemoteCommand;
 
 /** The parsed command, or why the command line is not valid (with the usage to show). */
 export type ParseResult =
@@ -33,6 +37,9 @@ export type ParseResult =
  * grpc-ts --help | -h | help [generate]
  * grpc-ts --version | -v
  * grpc-ts generate [protoDir] [--out|-o dir] [--target ts|js|dts|js+dts] [--import-extension js|ts|none]
+ * grpc-ts list <target> [service] [options]
+ * grpc-ts describe <target> [symbol] [options]
+ * grpc-ts call <target> <pkg.Service/Method> [-d JSON|@file|@-] [options]
  * ```
  * Option values may follow as the next argument or after `=`; `--` ends the options.
  * A repeated option takes its last value.
@@ -47,13 +54,23 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return ok({ kind: "help", topic: "main" });
     case "help":
       if (rest.length === 0) return ok({ kind: "help", topic: "main" });
-      if (rest.length === 1 && rest[0] === "generate") return ok({ kind: "help", topic: "generate" });
+      if (rest.length === 1) {
+        const topic = topics.find((t) => t !== "main" && t === rest[0]);
+        if (topic !== undefined) return ok({ kind: "help", topic });
+      }
       return fail(`no help for "${rest.join(" ")}"`, "main");
     case "--version":
     case "-v":
       return ok({ kind: "version" });
     case "generate":
       return parseGenerate(rest);
+    case "list":
+    case "describe":
+    case "call": {
+      const result = parseRemoteArgs(command, rest);
+      if (result.ok === "help") return ok({ kind: "help", topic: command });
+      return result.ok ? ok(result.command) : fail(result.message, command);
+    }
     default:
       return command.startsWith("-")
         ? fail(`unknown option "${command}"`, "main")

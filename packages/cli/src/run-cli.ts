@@ -10,18 +10,31 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
+  /** Standard input, read by `call -d @-`; without it, `@-` reads nothing. */
+  readonly stdin?: () => AsyncIterable<string | Uint8Array>;
+  /** Whether stdout is a terminal: responses are indented and coloured (default false). */
+  readonly stdoutIsTTY?: boolean;
+  /** Whether stderr is a terminal: errors are coloured (default false). */
+  readonly stderrIsTTY?: boolean;
+  /** Environment read for colour choices: NO_COLOR, FORCE_COLOR, TERM (default: none). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  stdin: () => process.stdin,
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
+  env: process.env,
 };
 
 /**
  * Runs the `grpc-ts` command with `argv` (the arguments after the program name) and resolves to
- * the exit code: 0 on success, 1 when buf fails (its report is printed), 2 for a usage error
- * (unknown command or option, missing or empty proto directory).
+ * the exit code: 0 on success, 1 when buf fails (its report is printed) or what was asked for is
+ * not found, 2 for a usage error (unknown command or option, missing or empty proto directory,
+ * invalid target, malformed JSON), and 64 + the gRPC status code when a call fails.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const parsed = parseArgs(argv);
@@ -37,6 +50,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     case "version":
       io.stdout(`${version()}\n`);
       return 0;
+    case "list":
+    case "describe":
+    case "call": {
+      // Loaded on demand: generate needs none of the gRPC stack.
+      const { runRemote } = await import("./remote/run-remote.js");
+      return runRemote(command, io);
+    }
     case "generate":
       try {
         const result = await generate({
