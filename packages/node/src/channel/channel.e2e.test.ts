@@ -115,6 +115,32 @@ describe("channel", () => {
     );
   });
 
+  it("calls and waitForReady() during TRANSIENT_FAILURE wait for the backoff instead of reconnecting at once", async () => {
+    // A listener that accepts and drops every connection, counting them.
+    let attempts = 0;
+    const dropper = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, "127.0.0.1", () => resolve()));
+    cleanups.push(() => dropper.close());
+    const port = (dropper.address() as net.AddressInfo).port;
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: { initialMs: 2000, maxMs: 2000 } });
+    cleanups.push(() => channel.close());
+    const client = createClient(Echo, channel);
+    await within(expectRpcError(client.unary({}), Code.UNAVAILABLE), 5000, "first attempt");
+    assert.equal(channel.getState(), "TRANSIENT_FAILURE");
+    const waiting: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      waiting.push(client.unary({}, { waitForReady: true, timeoutMs: 300 }).catch((e: unknown) => e));
+      waiting.push(channel.waitForReady({ timeoutMs: 300 }).catch((e: unknown) => e));
+      channel.getState(true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Promise.all(waiting);
+    assert.equal(attempts, 1, "one connection attempt within the first backoff delay");
+  });
+
   it("states: IDLE, then CONNECTING and READY on the first call; close() gives SHUTDOWN", async () => {
     const server = await startRecording("127.0.0.1:0");
     cleanups.push(() => server.close());
@@ -153,6 +179,18 @@ describe("channel", () => {
       5000,
       "wait",
     );
+  });
+
+  it("close() fails calls waiting for the connection with UNAVAILABLE", async () => {
+    const port = await freePort();
+    const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
+    const client = createClient(Echo, channel);
+    const waiting = client.unary({}, { waitForReady: true });
+    const ready = channel.waitForReady();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    channel.close();
+    await within(expectRpcError(waiting, Code.UNAVAILABLE, "closed"), 5000, "waiting call");
+    await within(expectRpcError(ready, Code.UNAVAILABLE, "closed"), 5000, "waitForReady");
   });
 
   it("close() lets a running call finish", async () => {

@@ -103,6 +103,9 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
 
   function connect(): void {
     if (state === "CONNECTING" || state === "READY" || state === "SHUTDOWN") return;
+    // After a failure the retry timer reconnects once the backoff delay is over: new calls and
+    // waitForReady() must not cut it short (connection-backoff.md).
+    if (state === "TRANSIENT_FAILURE" && retryTimer !== undefined) return;
     if (retryTimer !== undefined) {
       clearTimeout(retryTimer);
       retryTimer = undefined;
@@ -196,7 +199,8 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
         setState("IDLE");
       }
     }, delay);
-    retryTimer.unref?.();
+    // Calls waiting for the connection keep the process alive; an idle channel does not.
+    if (waiting.length === 0) retryTimer.unref?.();
   }
 
   const channel: Channel = {
@@ -215,6 +219,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
       else if (state === "TRANSIENT_FAILURE" && !req.waitForReady) call.fail(unavailable());
       else {
         waiting.push({ call, waitForReady: req.waitForReady });
+        retryTimer?.ref?.();
         connect();
       }
       return call.promise;

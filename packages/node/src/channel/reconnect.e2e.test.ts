@@ -1,11 +1,17 @@
 // A server killed mid-stream (a child process, SIGKILL): the client's running call fails with
 // UNAVAILABLE, and the same channel reconnects to a new server on the same port.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as net from "node:net";
 import { after, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Code, createChannel, createClient } from "../index.js";
 import { type ChildServer, startChildServer } from "../test-support/child-process.js";
 import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, within } from "../test-support/harness.js";
+import { expectRpcError, startServer, within } from "../test-support/harness.js";
+
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
+const clientScript = fileURLToPath(new URL("../test-support/child-wait-for-ready.ts", import.meta.url));
 
 const children: ChildServer[] = [];
 const closers: (() => void)[] = [];
@@ -52,4 +58,48 @@ it("a server killed mid-stream: UNAVAILABLE, then the channel reconnects to a ne
   const again: number[] = [];
   for await (const r of client.serverStream({ count: 3 })) again.push(r.index);
   assert.deepEqual(again, [0, 1, 2]);
+});
+
+it("a script's waitForReady call keeps its process alive until a server comes up", {
+  timeout: 90_000,
+}, async () => {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+  const child = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", clientScript, `127.0.0.1:${port}`],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const killer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 60_000);
+  try {
+    // Let the script start and fail to connect a few times (its backoff is 100-200 ms).
+    const early = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve("running"), 2500)),
+    ]);
+    assert.equal(early, "running", `the script exited before a server came up: ${stderr}`);
+    const server = await startServer({ address: `127.0.0.1:${port}` });
+    closers.push(() => server.close());
+    const code = await exited;
+    assert.equal(code, 0, `exit code ${code}; stderr: ${stderr}`);
+    assert.equal(stdout, "reply waited\n");
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+  }
 });
