@@ -3,29 +3,39 @@
 // formats and with Google's grpc-web runtime in text mode. The page reports; this file asserts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, Metadata, RpcError, type Server } from "../index.js";
+import { Code, createServer, Metadata, RpcError, type Server } from "../index.js";
 import { type BrowserHandle, launchChromium } from "../test-support/browser.js";
+import { generateTestCerts, type TestCerts } from "../test-support/certs.js";
 import { createEchoService } from "../test-support/echo-service.js";
 import { Echo } from "../test-support/gen/echo_pb.js";
-import { aborted, deferred, type ServerHandle, startServer, within } from "../test-support/harness.js";
+import { aborted, type Deferred, deferred, within } from "../test-support/harness.js";
 import type { PageResults } from "../test-support/web-page/page.js";
 import { bundleForBrowser, type PageServer, pageEntry, servePage } from "../test-support/web-page/serve.js";
 
-/** What the server saw: when each timed message was sent, and why each hanging call ended. */
-const sendTimes: Record<string, number[]> = {};
-const hangEnded = new Map<string, ReturnType<typeof deferred<unknown>>>();
-const acks = new Map<string, () => void>();
-
-function hang(name: string) {
-  let d = hangEnded.get(name);
-  if (d === undefined) {
-    d = deferred<unknown>();
-    hangEnded.set(name, d);
-  }
-  return d;
+/** What one suite's server saw: when each timed message was sent, and why each hanging call ended. */
+interface ServerState {
+  readonly sendTimes: Record<string, number[]>;
+  readonly acks: Map<string, () => void>;
+  hang(name: string): Deferred<unknown>;
 }
 
-function setup(server: Server): void {
+function createState(): ServerState {
+  const hangEnded = new Map<string, Deferred<unknown>>();
+  return {
+    sendTimes: {},
+    acks: new Map(),
+    hang(name) {
+      let d = hangEnded.get(name);
+      if (d === undefined) {
+        d = deferred<unknown>();
+        hangEnded.set(name, d);
+      }
+      return d;
+    },
+  };
+}
+
+function setup(server: Server, { sendTimes, acks, hang }: ServerState): void {
   server.add(Echo, {
     ...createEchoService(),
     async unary(r, ctx) {
@@ -70,127 +80,159 @@ function setup(server: Server): void {
   });
 }
 
-describe("gRPC-Web from headless Chromium", () => {
-  let grpc: ServerHandle | undefined;
-  let page: PageServer | undefined;
-  let browser: BrowserHandle | undefined;
-  let results: PageResults;
+/**
+ * One run of the page against a server: plaintext (Chromium then speaks HTTP/1.1), or TLS with a
+ * test certificate (Chromium negotiates HTTP/2 by ALPN; the test checks which protocol it used).
+ */
+function browserSuite(title: string, tls: boolean): void {
+  describe(title, () => {
+    const state = createState();
+    const { sendTimes, hang } = state;
+    let grpc: Server | undefined;
+    let grpcPort = 0;
+    let certs: TestCerts | undefined;
+    let page: PageServer | undefined;
+    let browser: BrowserHandle | undefined;
+    let results: PageResults;
+    const protocols = new Set<string>();
 
-  before(async () => {
-    const script = await bundleForBrowser(pageEntry);
-    page = await servePage({
-      "/": {
-        type: "text/html",
-        body: '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>',
-      },
-      "/page.js": { type: "text/javascript", body: script },
+    before(async () => {
+      const script = await bundleForBrowser(pageEntry);
+      page = await servePage({
+        "/": {
+          type: "text/html",
+          body: '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>',
+        },
+        "/page.js": { type: "text/javascript", body: script },
+      });
+      grpc = createServer({ cors: { allowedOrigins: [page.origin] } });
+      setup(grpc, state);
+      if (tls) certs = await generateTestCerts();
+      grpcPort = await grpc.listen(
+        "127.0.0.1:0",
+        certs === undefined ? {} : { tls: { key: certs.server.key, cert: certs.server.cert } },
+      );
+      // The test CA is not in Chromium's store: for the TLS run it skips certificate checks.
+      browser = await launchChromium(tls ? ["--ignore-certificate-errors"] : []);
     });
-    grpc = await startServer({ server: { cors: { allowedOrigins: [page.origin] } }, setup });
-    browser = await launchChromium();
+
+    after(async () => {
+      await browser?.close();
+      await page?.close();
+      grpc?.forceShutdown();
+      await certs?.remove();
+    });
+
+    it("the page runs every scenario", { timeout: 60_000 }, async () => {
+      const context = browser!.browser.contexts()[0] ?? (await browser!.browser.newContext());
+      const tab = await context.newPage();
+      const pageErrors: string[] = [];
+      tab.on("pageerror", (e) => pageErrors.push(String(e)));
+      // The HTTP version of each response from the gRPC server, as Chromium's network layer saw it.
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send("Network.enable");
+      cdp.on("Network.responseReceived", (e) => {
+        if (e.response.url.includes(`:${grpcPort}/`)) protocols.add(e.response.protocol ?? "?");
+      });
+      await tab.goto(`${page!.origin}/`);
+      const serverUrl = `${tls ? "https" : "http"}://127.0.0.1:${grpcPort}`;
+      results = await tab.evaluate(
+        (url) => (globalThis as unknown as { runAll(u: string): Promise<PageResults> }).runAll(url),
+        serverUrl,
+      );
+      await tab.close();
+      assert.deepEqual(pageErrors, []);
+    });
+
+    it(`Chromium spoke ${tls ? "HTTP/2 (TLS, ALPN h2)" : "HTTP/1.1"} to the server`, () => {
+      assert.deepEqual([...protocols], [tls ? "h2" : "http/1.1"]);
+    });
+
+    for (const format of ["binary", "text"] as const) {
+      describe(`@grpc-ts/web, ${format}`, () => {
+        const r = () => results[format];
+
+        it("unary with metadata both ways (custom headers through CORS)", () => {
+          assert.deepEqual(r().unary, { ok: { message: `hello ${format}`, id: "42" } });
+          assert.equal(r().headers[0]?.["x-header"], format);
+          assert.equal(r().trailers[0]?.["x-trailer"], "t");
+          assert.equal(r().trailers[0]?.["x-bin-len-bin"], "Aw==", "the page's 3-byte -bin header arrived");
+        });
+
+        it("server streaming: messages reach the page one by one", () => {
+          assert.deepEqual(r().lockstepResult, { ok: undefined });
+          assert.deepEqual(r().lockstep, [0, 1, 2, 3]);
+          assert.deepEqual(r().timedResult, { ok: undefined });
+          const sent = sendTimes[`timed-${format}`]!;
+          const got = r().arrivals;
+          assert.equal(got.length, 4);
+          assert.equal(sent.length, 4);
+          // The first message was in the page before the server had even produced the last one.
+          assert.ok(
+            got[0]! < sent[3]!,
+            `arrivals ${got.map((t) => t - sent[0]!)} vs sends ${sent.map((t) => t - sent[0]!)}`,
+          );
+          for (let i = 0; i < 4; i++)
+            assert.ok(got[i]! >= sent[i]! - 50, `message ${i} arrived after it was sent`);
+        });
+
+        it("errors with code, message, details and metadata", () => {
+          const e = r().error;
+          assert.ok("error" in e);
+          assert.equal(e.error.code, Code.FAILED_PRECONDITION);
+          assert.equal(e.error.message, `not now (${format}) ✗`);
+          assert.deepEqual(e.error.detailTypes, ["type.googleapis.com/test.Detail"]);
+          assert.equal(e.error.metadata["x-error-md"], "e");
+          const s = r().streamError;
+          assert.ok("error" in s);
+          assert.equal(s.error.code, Code.ABORTED);
+        });
+
+        it("a deadline ends the call in the page and on the server", async () => {
+          const d = r().deadline;
+          assert.ok("error" in d);
+          assert.equal(d.error.code, Code.DEADLINE_EXCEEDED);
+          const reason = await within(
+            hang(`hang-${format}-deadline`).promise,
+            10_000,
+            "server saw the deadline",
+          );
+          assert.ok(reason instanceof RpcError);
+          assert.ok([Code.DEADLINE_EXCEEDED, Code.CANCELLED].includes(reason.code as 1 | 4), reason.message);
+        });
+
+        it("an AbortSignal cancels the call in the page and on the server", async () => {
+          const c = r().cancel;
+          assert.ok("error" in c);
+          assert.equal(c.error.code, Code.CANCELLED);
+          const reason = await within(hang(`hang-${format}-cancel`).promise, 10_000, "server saw the cancel");
+          assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+        });
+
+        it("client streaming works as one body; bidi is refused clearly", () => {
+          assert.deepEqual(r().clientStream, { ok: "a,b,c" });
+          const b = r().bidi;
+          assert.ok("error" in b);
+          assert.equal(b.error.code, Code.UNIMPLEMENTED);
+          assert.match(b.error.message, /bidirectional/);
+        });
+      });
+    }
+
+    describe("Google's grpc-web runtime (text mode, XHR)", () => {
+      it("unary", () => {
+        assert.deepEqual(results.google.unary, { ok: { message: "from grpc-web", id: "7" } });
+      });
+      it("an error status", () => {
+        assert.equal(results.google.error.code, Code.NOT_FOUND);
+        assert.equal(results.google.error.message, "gone");
+      });
+      it("server streaming", () => {
+        assert.deepEqual(results.google.stream, { indexes: [0, 1, 2], status: 0 });
+      });
+    });
   });
+}
 
-  after(async () => {
-    await browser?.close();
-    await page?.close();
-    grpc?.close();
-  });
-
-  it("the page runs every scenario", { timeout: 60_000 }, async () => {
-    const context = browser!.browser.contexts()[0] ?? (await browser!.browser.newContext());
-    const tab = await context.newPage();
-    const pageErrors: string[] = [];
-    tab.on("pageerror", (e) => pageErrors.push(String(e)));
-    await tab.goto(`${page!.origin}/`);
-    const serverUrl = `http://127.0.0.1:${grpc!.port}`;
-    results = await tab.evaluate(
-      (url) => (globalThis as unknown as { runAll(u: string): Promise<PageResults> }).runAll(url),
-      serverUrl,
-    );
-    await tab.close();
-    assert.deepEqual(pageErrors, []);
-  });
-
-  for (const format of ["binary", "text"] as const) {
-    describe(`@grpc-ts/web, ${format}`, () => {
-      const r = () => results[format];
-
-      it("unary with metadata both ways (custom headers through CORS)", () => {
-        assert.deepEqual(r().unary, { ok: { message: `hello ${format}`, id: "42" } });
-        assert.equal(r().headers[0]?.["x-header"], format);
-        assert.equal(r().trailers[0]?.["x-trailer"], "t");
-        assert.equal(r().trailers[0]?.["x-bin-len-bin"], "Aw==", "the page's 3-byte -bin header arrived");
-      });
-
-      it("server streaming: messages reach the page one by one", () => {
-        assert.deepEqual(r().lockstepResult, { ok: undefined });
-        assert.deepEqual(r().lockstep, [0, 1, 2, 3]);
-        assert.deepEqual(r().timedResult, { ok: undefined });
-        const sent = sendTimes[`timed-${format}`]!;
-        const got = r().arrivals;
-        assert.equal(got.length, 4);
-        assert.equal(sent.length, 4);
-        // The first message was in the page before the server had even produced the last one.
-        assert.ok(
-          got[0]! < sent[3]!,
-          `arrivals ${got.map((t) => t - sent[0]!)} vs sends ${sent.map((t) => t - sent[0]!)}`,
-        );
-        for (let i = 0; i < 4; i++)
-          assert.ok(got[i]! >= sent[i]! - 50, `message ${i} arrived after it was sent`);
-      });
-
-      it("errors with code, message, details and metadata", () => {
-        const e = r().error;
-        assert.ok("error" in e);
-        assert.equal(e.error.code, Code.FAILED_PRECONDITION);
-        assert.equal(e.error.message, `not now (${format}) ✗`);
-        assert.deepEqual(e.error.detailTypes, ["type.googleapis.com/test.Detail"]);
-        assert.equal(e.error.metadata["x-error-md"], "e");
-        const s = r().streamError;
-        assert.ok("error" in s);
-        assert.equal(s.error.code, Code.ABORTED);
-      });
-
-      it("a deadline ends the call in the page and on the server", async () => {
-        const d = r().deadline;
-        assert.ok("error" in d);
-        assert.equal(d.error.code, Code.DEADLINE_EXCEEDED);
-        const reason = await within(
-          hang(`hang-${format}-deadline`).promise,
-          10_000,
-          "server saw the deadline",
-        );
-        assert.ok(reason instanceof RpcError);
-        assert.ok([Code.DEADLINE_EXCEEDED, Code.CANCELLED].includes(reason.code as 1 | 4), reason.message);
-      });
-
-      it("an AbortSignal cancels the call in the page and on the server", async () => {
-        const c = r().cancel;
-        assert.ok("error" in c);
-        assert.equal(c.error.code, Code.CANCELLED);
-        const reason = await within(hang(`hang-${format}-cancel`).promise, 10_000, "server saw the cancel");
-        assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
-      });
-
-      it("client streaming works as one body; bidi is refused clearly", () => {
-        assert.deepEqual(r().clientStream, { ok: "a,b,c" });
-        const b = r().bidi;
-        assert.ok("error" in b);
-        assert.equal(b.error.code, Code.UNIMPLEMENTED);
-        assert.match(b.error.message, /bidirectional/);
-      });
-    });
-  }
-
-  describe("Google's grpc-web runtime (text mode, XHR)", () => {
-    it("unary", () => {
-      assert.deepEqual(results.google.unary, { ok: { message: "from grpc-web", id: "7" } });
-    });
-    it("an error status", () => {
-      assert.equal(results.google.error.code, Code.NOT_FOUND);
-      assert.equal(results.google.error.message, "gone");
-    });
-    it("server streaming", () => {
-      assert.deepEqual(results.google.stream, { indexes: [0, 1, 2], status: 0 });
-    });
-  });
-});
+browserSuite("gRPC-Web from headless Chromium (HTTP/1.1)", false);
+browserSuite("gRPC-Web from headless Chromium (HTTP/2 over TLS)", true);
