@@ -25,14 +25,32 @@ process.once("exit", () => {
   for (const child of running) killNow(child);
 });
 
+/** While children run, SIGINT/SIGTERM first end them, then end this process as the signal would. */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const child of running) killNow(child);
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  process.kill(process.pid, signal);
+}
+
 function start(program: Program, args: readonly string[], cwd: string): ChildProcess {
   const child = spawn(program.command, [...program.args, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
   });
+  if (running.size === 0) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
   running.add(child);
-  child.once("exit", () => running.delete(child));
+  child.once("exit", () => {
+    running.delete(child);
+    if (running.size === 0) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  });
   return child;
 }
 
