@@ -302,12 +302,19 @@ export const clientCases: Readonly<Record<CaseName, ClientCase>> = {
   async cancel_after_begin({ test }) {
     const controller = new AbortController();
     const requests = createWritableIterable<MessageInitShape<typeof StreamingInputCallRequestSchema>>();
-    const call = test.streamingInputCall(requests, { signal: controller.signal });
+    // Settled into a value at once, so an early failure is not an unhandled rejection meanwhile.
+    const outcome = test.streamingInputCall(requests, { signal: controller.signal }).then(
+      () => undefined,
+      (e: unknown) => ({ error: e }),
+    );
     // Let the request headers go out, then cancel before any message.
     await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
     try {
-      await expectStatus(() => call, Code.CANCELLED);
+      await expectStatus(async () => {
+        const r = await outcome;
+        if (r !== undefined) throw r.error;
+      }, Code.CANCELLED);
     } finally {
       requests.close();
     }

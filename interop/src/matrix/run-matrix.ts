@@ -95,7 +95,7 @@ function casesFor(variant: Variant): CaseName[] {
 }
 
 /** Parses `PASS name` / `FAIL name: reason` lines. */
-function parseClientOutput(stdout: string): Map<string, { pass: boolean; reason: string }> {
+export function parseClientOutput(stdout: string): Map<string, { pass: boolean; reason: string }> {
   const out = new Map<string, { pass: boolean; reason: string }>();
   for (const line of stdout.split("\n")) {
     const pass = /^PASS (\S+)\s*$/.exec(line);
@@ -109,7 +109,13 @@ function parseClientOutput(stdout: string): Map<string, { pass: boolean; reason:
   return out;
 }
 
-function classify(pair: Pair, variant: Variant, name: CaseName, pass: boolean, reason: string): CaseResult {
+export function classify(
+  pair: Pair,
+  variant: Variant,
+  name: CaseName,
+  pass: boolean,
+  reason: string,
+): CaseResult {
   const gap = findGap(pair.client, pair.server, name);
   const base = { client: pair.client, server: pair.server, variant, name };
   if (gap === undefined)
