@@ -64,6 +64,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxSendMessageBytes: options.maxSendMessageBytes ?? Number.POSITIVE_INFINITY,
     userAgent: `${options.userAgent === undefined ? "" : `${options.userAgent} `}grpc-ts-node/${VERSION}`,
+    retryRefused: (call, refusedOn) => retryRefused(call, refusedOn),
   };
   const backoff = new Backoff(options.backoff);
   const listeners = new Set<(s: ConnectivityState) => void>();
@@ -183,6 +184,19 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
     if (waiting.length > 0) connect();
   }
 
+  /** Transparent retry of a refused stream: the connection that refused it takes no more calls. */
+  function retryRefused(call: ClientCall, refusedOn: ClientConnection): boolean {
+    if (state === "SHUTDOWN") return false;
+    if (connection === refusedOn) retire(refusedOn);
+    if (state === "READY") call.start(connection!);
+    else {
+      waiting.push({ call, waitForReady: call.waitForReady });
+      retryTimer?.ref?.();
+      connect();
+    }
+    return true;
+  }
+
   function connectFailed(error: RpcError): void {
     if (state === "SHUTDOWN") return;
     lastError = error;
@@ -214,6 +228,9 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
       }
       const call = new ClientCall(req, config, codec);
       if (call.done) return call.promise;
+      // A connection can stop taking streams before its GOAWAY or close event reaches us: the call
+      // then waits for a new connection instead of failing on this one.
+      if (state === "READY" && !connection!.acceptsStreams) retire(connection!);
       if (state === "READY") call.start(connection!);
       else if (state === "SHUTDOWN") call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
       else if (state === "TRANSIENT_FAILURE" && !req.waitForReady) call.fail(unavailable());

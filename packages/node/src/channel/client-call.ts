@@ -32,6 +32,11 @@ export interface ClientCallConfig {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
   readonly userAgent: string;
+  /**
+   * A stream refused before the server processed it (REFUSED_STREAM, no response) is handed back
+   * once for a transparent retry on another connection (gRFC A6); false: it cannot be retried.
+   */
+  readonly retryRefused?: (call: ClientCall, refusedOn: ClientConnection) => boolean;
 }
 
 /**
@@ -60,6 +65,8 @@ export class ClientCall implements ClientStreamListener {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #drainWaiter: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
+  #connection: ClientConnection | undefined;
+  #attempts = 0;
 
   constructor(req: ClientRequest, config: ClientCallConfig, codec: MethodCodec<unknown, unknown>) {
     this.#req = req;
@@ -96,6 +103,10 @@ export class ClientCall implements ClientStreamListener {
     return this.#done;
   }
 
+  get waitForReady(): boolean {
+    return this.#req.waitForReady;
+  }
+
   /** Fails the call before it had a stream (no connection, for instance). */
   fail(error: RpcError): void {
     this.#finish(error);
@@ -104,6 +115,8 @@ export class ClientCall implements ClientStreamListener {
   /** Opens the stream on a ready connection and sends the request. */
   start(connection: ClientConnection): void {
     if (this.#done) return;
+    this.#attempts++;
+    this.#connection = connection;
     const req = this.#req;
     const encodingName = req.compression ?? this.#config.defaultCompression;
     let requestCompression: Compression | undefined;
@@ -286,6 +299,20 @@ export class ClientCall implements ClientStreamListener {
 
   #closedWithoutStatus(rstCode: number, error: Error | undefined): void {
     if (this.#done) return;
+    // Refused before any response (by the server, or by a connection that is going away): the
+    // server never saw it, so a single request message may be sent again, once.
+    const refusedOn = this.#connection;
+    if (
+      rstCode === H2Error.REFUSED_STREAM &&
+      this.#header === undefined &&
+      !this.#req.stream &&
+      this.#attempts === 1 &&
+      refusedOn !== undefined &&
+      this.#config.retryRefused !== undefined
+    ) {
+      this.#stream = undefined;
+      if (this.#config.retryRefused(this, refusedOn)) return;
+    }
     const code = (error as { code?: string } | undefined)?.code;
     if (error !== undefined && code !== "ERR_HTTP2_STREAM_ERROR") {
       this.#finish(

@@ -135,8 +135,38 @@ describe("client response validation", () => {
   });
 
   it("a server that resets the stream: mapped from the HTTP/2 error code", async () => {
-    const { client } = await clientFor((stream) => stream.close(0x7 /* REFUSED_STREAM */));
-    await within(expectRpcError(client.unary({}), Code.UNAVAILABLE, "REFUSED_STREAM"), 5000, "reset");
+    const { client } = await clientFor((stream) => stream.close(0xb /* ENHANCE_YOUR_CALM */));
+    await within(
+      expectRpcError(client.unary({}), Code.RESOURCE_EXHAUSTED, "ENHANCE_YOUR_CALM"),
+      5000,
+      "reset",
+    );
+  });
+
+  it("a refused stream (REFUSED_STREAM) is retried once, transparently, on a new connection", async () => {
+    let n = 0;
+    const { server, client } = await clientFor((stream) => {
+      if (++n === 1) stream.close(0x7 /* REFUSED_STREAM */);
+      else answer(stream, [response("second try")], { "grpc-status": "0" });
+    });
+    assert.equal((await within(client.unary({ message: "m" }), 5000, "retried")).message, "second try");
+    assert.equal(server.requests.length, 2);
+  });
+
+  it("refused twice: UNAVAILABLE after one retry", async () => {
+    const { server, client } = await clientFor((stream) => stream.close(0x7 /* REFUSED_STREAM */));
+    await within(expectRpcError(client.unary({}), Code.UNAVAILABLE, "REFUSED_STREAM"), 5000, "refused");
+    assert.equal(server.requests.length, 2);
+  });
+
+  it("a refused client-streaming call is not retried (its messages may be gone)", async () => {
+    const { server, client } = await clientFor((stream) => stream.close(0x7 /* REFUSED_STREAM */));
+    await within(
+      expectRpcError(client.clientStream([{}]), Code.UNAVAILABLE, "REFUSED_STREAM"),
+      5000,
+      "refused",
+    );
+    assert.equal(server.requests.length, 1);
   });
 
   it("a server that answers and stops reading while the client still sends: the call completes and its stream closes", async () => {
@@ -162,5 +192,20 @@ describe("client response validation", () => {
     );
     for (let i = 0; i < 100 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(closed, true, "the client closed its side of the stream");
+  });
+
+  it("a connection the client's HTTP/2 layer gave up on (header too large) is not used for the next call", async () => {
+    let n = 0;
+    const { client } = await clientFor((stream) => {
+      n++;
+      if (n === 1) {
+        stream.respond({ ":status": 200, "content-type": "application/grpc", "x-huge": "h".repeat(100_000) });
+        stream.end();
+        return;
+      }
+      answer(stream, [response("next")], { "grpc-status": "0" });
+    });
+    await within(expectRpcError(client.unary({}), Code.INTERNAL), 5000, "huge header");
+    assert.equal((await within(client.unary({}), 5000, "next call")).message, "next");
   });
 });

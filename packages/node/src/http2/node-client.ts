@@ -107,6 +107,10 @@ class NodeClientConnection implements ClientConnection {
     return this.#active;
   }
 
+  get acceptsStreams(): boolean {
+    return !this.#session.closed && !this.#session.destroyed;
+  }
+
   request(headers: OutHeaders, l: ClientStreamListener): ClientStream {
     const req = this.#session.request(headers, { endStream: false });
     if (this.#active++ === 0) this.#session.ref();

@@ -90,6 +90,11 @@ export interface ClientConnection {
   request(headers: OutHeaders, listener: ClientStreamListener): ClientStream;
   /** Streams open now. */
   readonly activeStreams: number;
+  /**
+   * False once the connection takes no new streams: closing, destroyed, or past a GOAWAY (which
+   * can be known here before `onGoAway`/`onClose` are called, e.g. after a local protocol error).
+   */
+  readonly acceptsStreams: boolean;
   /** Graceful: no new streams, running ones finish. */
   close(): void;
   destroy(): void;

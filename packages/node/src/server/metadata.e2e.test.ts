@@ -8,7 +8,9 @@ import {
   collect,
   type EchoHarness,
   expectRpcError,
+  rejection,
   startEcho,
+  within,
 } from "../test-support/harness.js";
 
 const binary = new Uint8Array([0, 1, 2, 3, 250, 251, 252, 253, 254, 255]);
@@ -36,6 +38,7 @@ describe("metadata", () => {
         },
         async *serverStream(req, ctx) {
           seen = ctx;
+          if (req.message === "huge header") ctx.responseHeader.set("x-huge", "h".repeat(req.count));
           ctx.responseHeader.set("x-stream-header", "sh");
           for (let i = 0; i < req.count; i++) yield { index: i };
           ctx.responseTrailer.set("x-stream-trailer", `sent ${req.count}`);
@@ -162,5 +165,32 @@ describe("metadata", () => {
       "late",
     );
     assert.equal(e.metadata.get("x-stream-trailer"), "sent 3");
+  });
+
+  it("oversized metadata fails the call with a status, and the very next call on the channel works", async () => {
+    for (const size of [20_000, 100_000]) {
+      const e = await within(
+        rejection(h.client.unary({}, { metadata: { "x-huge": "x".repeat(size) }, timeoutMs: 5000 })),
+        6000,
+        "oversized request metadata",
+      );
+      assert.ok(e instanceof RpcError, String(e));
+      assert.ok(
+        ([Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE, Code.INTERNAL] as Code[]).includes(e.code),
+        `${size}: ${e.code} ${e.rawMessage}`,
+      );
+      assert.equal((await h.client.unary({ message: `after ${size}` })).message, `after ${size}`);
+    }
+    const e = await within(
+      rejection(
+        collect(h.client.serverStream({ message: "huge header", count: 100_000 }, { timeoutMs: 5000 })),
+      ),
+      6000,
+      "oversized response header",
+    );
+    assert.ok(e instanceof RpcError, String(e));
+    // The client's HTTP/2 layer rejects the header and ends that connection; the next call goes to
+    // a new one (a stream refused by the dying connection is retried transparently).
+    assert.equal((await h.client.unary({ message: "after huge header" })).message, "after huge header");
   });
 });
