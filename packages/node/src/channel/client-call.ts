@@ -22,6 +22,7 @@ import {
   validateResponseHeaders,
   type WritableIterable,
 } from "@grpc-ts/core";
+import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
 /** Per-channel settings every call reads; made once. */
@@ -62,7 +63,7 @@ export class ClientCall implements ClientStreamListener {
   #messageCount = 0;
   #output: WritableIterable<unknown> | undefined;
   #chain: Promise<void> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: DeadlineTimer | undefined;
   #drainWaiter: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
   #connection: ClientConnection | undefined;
@@ -92,10 +93,10 @@ export class ClientCall implements ClientStreamListener {
         this.#finish(new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded before the call started"));
         return;
       }
-      this.#timer = setTimeout(() => {
+      this.#timer = startDeadlineTimer(req.deadline, () => {
         this.#timer = undefined;
         this.#cancel(new RpcError(Code.DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(ms)} ms`));
-      }, ms);
+      });
     }
   }
 
@@ -399,7 +400,7 @@ export class ClientCall implements ClientStreamListener {
   #finish(error: RpcError | undefined): void {
     if (this.#done) return;
     this.#done = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     if (this.#onAbort !== undefined) this.#req.signal?.removeEventListener("abort", this.#onAbort);
     this.onDrain();
     const method = this.#req.method;

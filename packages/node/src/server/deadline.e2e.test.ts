@@ -151,4 +151,30 @@ describe("deadlines", () => {
     assert.ok(reason instanceof RpcError);
     assert.equal(reason.code, Code.DEADLINE_EXCEEDED);
   });
+
+  it("a deadline 30 days away (beyond a 32-bit timer) does not expire early, on either side", async () => {
+    const days30 = 30 * 24 * 3600 * 1000;
+    const before = Date.now();
+    const res = await within(
+      h.client.unary({ message: "long", delayMs: 50 }, { timeoutMs: days30 }),
+      5000,
+      "long",
+    );
+    assert.equal(res.message, "long");
+    const seen = lastCtx?.deadline;
+    assert.ok(
+      seen !== undefined && Math.abs(seen - (before + days30)) < 5000,
+      `deadline ${Number(seen) - before}`,
+    );
+    // grpc-timeout 99999999S (about 3 years), from a raw client.
+    const raw = await within(
+      rawCall(h.port, grpcHeaders("/grpcts.test.Echo/Unary", { "grpc-timeout": "99999999S" }), {
+        // EchoRequest{message: "r", delay_ms: 50}
+        body: [new Uint8Array([0, 0, 0, 0, 5, 0x0a, 0x01, 0x72, 0x30, 0x32])],
+      }),
+      5000,
+      "raw long",
+    );
+    assert.equal(statusOf(raw).code, 0);
+  });
 });

@@ -22,6 +22,7 @@ import {
   type TlsInfo,
   type WritableIterable,
 } from "@grpc-ts/core";
+import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
 
 /**
@@ -67,7 +68,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #responseTrailer: Metadata | undefined;
   #controller: AbortController | undefined;
   #abortReason: RpcError | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: DeadlineTimer | undefined;
   /** Single-request kinds: the request, once received. */
   #request: unknown;
   #requestCount = 0;
@@ -147,10 +148,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   start(): void {
     this.#stream.listen(this);
     const deadline = this.deadline;
-    if (deadline !== undefined) {
-      const ms = deadline - Date.now();
-      this.#timer = setTimeout(() => this.#deadlineExceeded(), Math.max(ms, 0));
-    }
+    if (deadline !== undefined) this.#timer = startDeadlineTimer(deadline, () => this.#deadlineExceeded());
     if (this.method.requestStream) {
       this.#input = createWritableIterable<unknown>({
         highWaterMark: 16,
@@ -484,7 +482,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
 
   #cleanup(): void {
     if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
+      this.#timer.cancel();
       this.#timer = undefined;
     }
   }
