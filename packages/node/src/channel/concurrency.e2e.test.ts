@@ -57,4 +57,37 @@ describe("concurrency on one channel", () => {
     });
     assert.equal(peers.size, 1);
   });
+
+  it("the server's maxConcurrentStreams: calls beyond it wait for a free stream, none fails", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const limited = await startEcho({
+      server: { maxConcurrentStreams: 2 },
+      impl: {
+        async unary(req, ctx) {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          try {
+            await sleep(20, ctx.signal);
+          } finally {
+            running--;
+          }
+          return { id: req.id };
+        },
+      },
+    });
+    try {
+      // A burst on a fresh connection: the client learns the limit from the server's SETTINGS.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => limited.client.unary({ id: BigInt(i) }, { timeoutMs: 20_000 })),
+      );
+      assert.deepEqual(
+        results.map((r) => r.id),
+        Array.from({ length: 10 }, (_, i) => BigInt(i)),
+      );
+      assert.equal(maxRunning, 2);
+    } finally {
+      limited.close();
+    }
+  });
 });
