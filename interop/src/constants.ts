@@ -56,8 +56,13 @@ export function zeros(size: number): Uint8Array {
   return z;
 }
 
-/** True when every byte is zero. */
+const zeroChunk = new Uint8Array(64 * 1024);
+
+/** True when every byte is zero (compared a chunk at a time, at memcmp speed). */
 export function isAllZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  for (let off = 0; off < bytes.length; off += zeroChunk.length) {
+    const end = Math.min(off + zeroChunk.length, bytes.length);
+    if (Buffer.compare(bytes.subarray(off, end), zeroChunk.subarray(0, end - off)) !== 0) return false;
+  }
   return true;
 }
