@@ -105,13 +105,26 @@ function reportFailure(options: CallOptions | undefined, reason: unknown): never
   throw err;
 }
 
+/**
+ * Builds the request and starts the call. Anything thrown on the way (invalid metadata, an
+ * interceptor that throws synchronously) becomes the call's rejection: the methods are
+ * asynchronous and never throw at the call site.
+ */
+function begin(next: ClientNext, build: () => ClientRequest): Promise<ClientResponse> {
+  try {
+    return next(build());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 function single(
   method: AnyMethod,
   next: ClientNext,
   options: CallOptions | undefined,
-  req: ClientRequest,
+  build: () => ClientRequest,
 ): Promise<unknown> {
-  return next(req).then(
+  return begin(next, build).then(
     (res) => {
       options?.onHeader?.(res.header);
       if (res.stream)
@@ -125,31 +138,31 @@ function single(
 
 function unaryMethod(method: AnyMethod, next: ClientNext) {
   return (request: unknown, options?: CallOptions) =>
-    single(method, next, options, makeRequest(method, options, false, request));
+    single(method, next, options, () => makeRequest(method, options, false, request));
 }
 
 function clientStreamingMethod(method: AnyMethod, next: ClientNext) {
   return (requests: AsyncIterable<unknown> | Iterable<unknown>, options?: CallOptions) =>
-    single(method, next, options, makeRequest(method, options, true, toAsyncIterable(requests)));
+    single(method, next, options, () => makeRequest(method, options, true, toAsyncIterable(requests)));
 }
 
 function serverStreamingMethod(method: AnyMethod, next: ClientNext) {
   return (request: unknown, options?: CallOptions) =>
-    streamResponse(next, options, makeRequest(method, options, false, request));
+    streamResponse(next, options, () => makeRequest(method, options, false, request));
 }
 
 function bidiMethod(method: AnyMethod, next: ClientNext) {
   return (requests: AsyncIterable<unknown> | Iterable<unknown>, options?: CallOptions) =>
-    streamResponse(next, options, makeRequest(method, options, true, toAsyncIterable(requests)));
+    streamResponse(next, options, () => makeRequest(method, options, true, toAsyncIterable(requests)));
 }
 
 /** Starts the call at once; its messages (or its error) come out of the returned iterable. */
 function streamResponse(
   next: ClientNext,
   options: CallOptions | undefined,
-  req: ClientRequest,
+  build: () => ClientRequest,
 ): AsyncIterable<unknown> {
-  const started = next(req);
+  const started = begin(next, build);
   // The error is delivered through iteration; this only keeps an unread failure from being "unhandled".
   started.catch(() => {});
   return {

@@ -172,4 +172,18 @@ describe("errors", () => {
       partial.close();
     }
   });
+
+  it("invalid request metadata or an unencodable request: the call rejects (it never throws at the call site)", async () => {
+    let unary: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      unary = h.client.unary({}, { metadata: { "content-type": "text/plain" } });
+    });
+    await expectRpcError(unary!, Code.INTERNAL, "content-type");
+    let stream: AsyncIterable<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      stream = h.client.serverStream({}, { metadata: { "bad key!": "x" } });
+    });
+    await expectRpcError(collect(stream!), Code.INTERNAL, "bad key!");
+    await expectRpcError(h.client.unary({ id: "x" as unknown as bigint }), Code.INTERNAL, "could not encode");
+  });
 });
