@@ -46,6 +46,12 @@ export function renderMessage(message: DescMessage, style: Style, pad = ""): str
     for (const f of oneof.fields) lines.push(`${inner}  ${renderField(f, style)}`);
     lines.push(`${inner}}`);
   }
+  for (const r of message.proto.extensionRange) {
+    const last = r.end - 1;
+    lines.push(
+      `${inner}${style.blue("extensions")} ${r.start}${last === r.start ? "" : ` to ${last >= 536_870_911 ? "max" : last}`};`,
+    );
+  }
   for (const e of message.nestedEnums) lines.push(renderEnum(e, style, inner));
   for (const m of message.nestedMessages) lines.push(renderMessage(m, style, inner));
   for (const x of message.nestedExtensions) lines.push(`${inner}${renderExtension(x, style)}`);

@@ -139,5 +139,12 @@ export function findSymbol(registry: FileRegistry, symbol: string): FoundSymbol 
     const value = parent.values.find((v) => v.name === member);
     return value === undefined ? undefined : { kind: "enum value", desc: value };
   }
+  // Enum values are also scoped as siblings of their enum (as protoc sees them): pkg.VALUE.
+  const scope = name.slice(0, dot);
+  for (const type of registry) {
+    if (type.kind !== "enum" || type.typeName.slice(0, type.typeName.lastIndexOf(".")) !== scope) continue;
+    const value = type.values.find((v) => v.name === member);
+    if (value !== undefined) return { kind: "enum value", desc: value };
+  }
   return undefined;
 }

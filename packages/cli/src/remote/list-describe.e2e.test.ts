@@ -5,6 +5,7 @@ import {
   type DemoServer,
   demoProto,
   demoRegistry,
+  legacyProto,
   lines,
   runCli,
   startDemoServer,
@@ -170,6 +171,36 @@ describe("grpc-ts list and describe", () => {
         ],
       },
     });
+  });
+
+  it("describes proto2 definitions from --proto: labels, extension ranges, extensions, enum values", {
+    timeout,
+  }, async () => {
+    const describeLegacy = (symbol: string) =>
+      runCli(["describe", bare.target, symbol, "--proto", legacyProto]);
+    const message = await describeLegacy("legacy.v1.Old");
+    assert.equal(message.code, 0, message.stderr);
+    assert.deepEqual(lines(message.stdout), [
+      "legacy.v1.Old is a message (legacy.proto):",
+      "message Old {",
+      "  required string id = 1;",
+      "  optional int32 n = 2;",
+      "  repeated legacy.v1.Old children = 3;",
+      "  extensions 100 to max;",
+      "}",
+    ]);
+    const extension = await describeLegacy("legacy.v1.note");
+    assert.deepEqual(lines(extension.stdout), [
+      "legacy.v1.note is an extension (legacy.proto):",
+      "extend legacy.v1.Old { optional string note = 100; }",
+    ]);
+    for (const symbol of ["legacy.v1.LEVEL_HIGH", "legacy.v1.Level.LEVEL_HIGH"]) {
+      const value = await describeLegacy(symbol);
+      assert.deepEqual(lines(value.stdout), [
+        `${symbol} is an enum value (legacy.proto):`,
+        "LEVEL_HIGH = 1;",
+      ]);
+    }
   });
 
   it("fails with exit code 1 for an unknown symbol", { timeout }, async () => {

@@ -24,6 +24,8 @@ const require = createRequire(import.meta.url);
 export const demoProtoDir = fileURLToPath(new URL("./proto", import.meta.url));
 /** The Demo .proto file, for `--proto`. */
 export const demoProto = join(demoProtoDir, "demo", "v1", "demo.proto");
+/** A proto2 file (no service), for `describe --proto`. */
+export const legacyProto = join(demoProtoDir, "legacy", "v1", "legacy.proto");
 
 const binPath = fileURLToPath(new URL("../bin.ts", import.meta.url));
 const tsxLoader = import.meta.resolve("tsx");
