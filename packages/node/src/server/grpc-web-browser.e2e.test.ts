@@ -7,6 +7,7 @@ import { Code, createServer, Metadata, RpcError, type Server } from "../index.js
 import { type BrowserHandle, launchChromium } from "../test-support/browser.js";
 import { generateTestCerts, type TestCerts } from "../test-support/certs.js";
 import { createEchoService } from "../test-support/echo-service.js";
+import { CHROMIUM, skipWithout } from "../test-support/external-peers.js";
 import { Echo } from "../test-support/gen/echo_pb.js";
 import { aborted, type Deferred, deferred, within } from "../test-support/harness.js";
 import type { PageResults } from "../test-support/web-page/page.js";
@@ -85,7 +86,7 @@ function setup(server: Server, { sendTimes, acks, hang }: ServerState): void {
  * test certificate (Chromium negotiates HTTP/2 by ALPN; the test checks which protocol it used).
  */
 function browserSuite(title: string, tls: boolean): void {
-  describe(title, () => {
+  describe(title, { skip: skipWithout(CHROMIUM) }, () => {
     const state = createState();
     const { sendTimes, hang } = state;
     let grpc: Server | undefined;

@@ -18,6 +18,7 @@ import {
 } from "../index.js";
 import { generateTestCerts, type TestCerts } from "../test-support/certs.js";
 import { createEchoService } from "../test-support/echo-service.js";
+import { CURL, skipWithout } from "../test-support/external-peers.js";
 import { Echo, EchoRequestSchema, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
 import { type ServerHandle, startServer } from "../test-support/harness.js";
 import { rawCall } from "../test-support/raw-client.js";
@@ -313,7 +314,9 @@ describe("gRPC-Web on the gRPC server", () => {
     });
   });
 
-  it("curl (an independent HTTP/1.1 client): the exact bytes of a text-mode exchange", async () => {
+  it("curl (an independent HTTP/1.1 client): the exact bytes of a text-mode exchange", {
+    skip: skipWithout(CURL),
+  }, async () => {
     // Request: EchoRequest{message:"curl"} = 0a 04 63 75 72 6c, framed: 00 00000006 ..., in base64.
     const body = Buffer.from([0, 0, 0, 0, 6, 0x0a, 4, 0x63, 0x75, 0x72, 0x6c]).toString("base64");
     assert.equal(body, "AAAAAAYKBGN1cmw=");

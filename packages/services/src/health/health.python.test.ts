@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { after, before, it } from "node:test";
 import { promisify } from "node:util";
 import { createServer, type Server } from "@grpc-ts/node";
+import { GRPC_PROTO, PYTHON_GRPCIO, skipWithout } from "../../../node/src/test-support/external-peers.js";
 import { addHealth } from "./add-health.js";
 import type { HealthReporter } from "./health.js";
 
@@ -53,7 +54,10 @@ let server: Server;
 let health: HealthReporter;
 let port: number;
 
+const skip = skipWithout(PYTHON_GRPCIO, GRPC_PROTO);
+
 before(async () => {
+  if (skip) return;
   assert.ok(existsSync(python), `${python} is missing (${install})`);
   assert.ok(
     existsSync(join(healthProtoDir, "health.proto")),
@@ -86,6 +90,7 @@ after(async () => {
 
 it("a Python grpcio client checks, and watches until the server shuts down", {
   timeout: 60_000,
+  skip,
 }, async () => {
   const child: ChildProcessWithoutNullStreams = spawn(python, [join(tmp, "client.py"), `127.0.0.1:${port}`], {
     cwd: tmp,
