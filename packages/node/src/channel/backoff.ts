@@ -26,7 +26,8 @@ export class Backoff {
     this.initialMs = options.initialMs ?? 1000;
     this.multiplier = options.multiplier ?? 1.6;
     this.jitter = options.jitter ?? 0.2;
-    this.maxMs = options.maxMs ?? 120_000;
+    // setTimeout cannot wait longer than 2^31 - 1 ms.
+    this.maxMs = Math.min(options.maxMs ?? 120_000, 2_147_483_647);
     this.minConnectTimeoutMs = options.minConnectTimeoutMs ?? 20_000;
     this.#current = this.initialMs;
     this.#random = random;

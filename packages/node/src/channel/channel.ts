@@ -8,6 +8,7 @@ import {
   type Transport,
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
+import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import { type ClientTlsOptions, type ConnectAddress, connectNodeHttp2 } from "../http2/node-client.js";
 import type { ClientConnection, ConnectionListener } from "../http2/seam.js";
 import { VERSION } from "../version.js";
@@ -251,10 +252,10 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
     },
     waitForReady(o = {}) {
       return new Promise<void>((resolve, reject) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
+        let timer: DeadlineTimer | undefined;
         const done = (err?: RpcError) => {
           stop();
-          if (timer !== undefined) clearTimeout(timer);
+          timer?.cancel();
           o.signal?.removeEventListener("abort", onAbort);
           if (err === undefined) resolve();
           else reject(err);
@@ -266,15 +267,13 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
           else if (s === "IDLE") connect();
         });
         if (o.timeoutMs !== undefined) {
-          timer = setTimeout(
-            () =>
-              done(
-                new RpcError(
-                  Code.DEADLINE_EXCEEDED,
-                  `channel not ready after ${o.timeoutMs} ms${lastError ? `: ${lastError.rawMessage}` : ""}`,
-                ),
+          timer = startDeadlineTimer(Date.now() + o.timeoutMs, () =>
+            done(
+              new RpcError(
+                Code.DEADLINE_EXCEEDED,
+                `channel not ready after ${o.timeoutMs} ms${lastError ? `: ${lastError.rawMessage}` : ""}`,
               ),
-            o.timeoutMs,
+            ),
           );
         }
         o.signal?.addEventListener("abort", onAbort, { once: true });

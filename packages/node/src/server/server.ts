@@ -16,6 +16,7 @@ import {
   statusToTrailers,
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
+import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
 import { type CorsOptions, createCors } from "./cors.js";
@@ -311,12 +312,12 @@ export function createServer(options: ServerOptions = {}): Server {
       const stopped = Promise.all(engines.map((e) => e.stopAccepting()));
       for (const e of engines) e.goAwayAll();
       if (calls.size > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
+        let timer: DeadlineTimer | undefined;
         await Promise.race([
           new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+          new Promise<void>((resolve) => (timer = startDeadlineTimer(Date.now() + graceMs, resolve))),
         ]);
-        clearTimeout(timer);
+        timer?.cancel();
       }
       forceShutdown();
       await stopped;
