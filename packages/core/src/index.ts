@@ -79,6 +79,7 @@ export {
   wasCompressed,
   withSendOptions,
 } from "./message-flags.js";
+export { MessageReader, type MessageReaderOptions, type MessageSink } from "./message-reader.js";
 export {
   isBinaryKey,
   isReservedKey,

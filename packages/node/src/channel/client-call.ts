@@ -5,17 +5,15 @@ import {
   type Compression,
   type CompressionRegistry,
   codeFromH2Error,
-  compressedWithoutEncoding,
   createWritableIterable,
-  EnvelopeDecoder,
   encodeEnvelope,
   Flag,
   grpcRequestHeaders,
   H2Error,
   h2ErrorName,
+  MessageReader,
   Metadata,
   type MethodCodec,
-  markCompressed,
   RpcError,
   sendOptionsOf,
   statusFromTrailers,
@@ -50,7 +48,7 @@ export class ClientCall implements ClientStreamListener {
   readonly #req: ClientRequest;
   readonly #config: ClientCallConfig;
   readonly #codec: MethodCodec<unknown, unknown>;
-  readonly #decoder: EnvelopeDecoder;
+  readonly #reader: MessageReader;
   readonly #trailer = new Metadata();
   #resolve!: (r: ClientResponse) => void;
   #reject!: (e: unknown) => void;
@@ -58,11 +56,9 @@ export class ClientCall implements ClientStreamListener {
   #done = false;
   #stream: ClientStream | undefined;
   #header: Metadata | undefined;
-  #responseCompression: Compression | undefined;
   #message: unknown;
   #messageCount = 0;
   #output: WritableIterable<unknown> | undefined;
-  #chain: Promise<void> | undefined;
   #timer: DeadlineTimer | undefined;
   #drainWaiter: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
@@ -73,7 +69,12 @@ export class ClientCall implements ClientStreamListener {
     this.#req = req;
     this.#config = config;
     this.#codec = codec;
-    this.#decoder = new EnvelopeDecoder(config.maxReceiveMessageBytes);
+    this.#reader = new MessageReader({
+      maxBytes: config.maxReceiveMessageBytes,
+      deserialize: codec.response.deserialize,
+      what: "response",
+      sink: this,
+    });
     this.promise = new Promise<ClientResponse>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -225,7 +226,7 @@ export class ClientCall implements ClientStreamListener {
     }
     this.#header = r.header;
     try {
-      this.#responseCompression = this.#config.compression.forEncoding(r.encoding);
+      this.#reader.compression = this.#config.compression.forEncoding(r.encoding);
     } catch {
       this.#cancel(
         new RpcError(
@@ -259,26 +260,14 @@ export class ClientCall implements ClientStreamListener {
       this.#cancel(new RpcError(Code.INTERNAL, "the server sent data before response headers"));
       return;
     }
-    try {
-      this.#decoder.push(chunk, this.#onEnvelope);
-    } catch (e) {
-      this.#cancel(RpcError.from(e, Code.INTERNAL));
-    }
+    this.#reader.push(chunk);
   }
 
   onTrailers(trailers: InHeaders): void {
     if (this.#done) return;
-    const end = () => {
-      try {
-        this.#decoder.end();
-      } catch (e) {
-        this.#finish(RpcError.from(e, Code.INTERNAL));
-        return;
-      }
-      this.#finish(statusFromTrailers(trailers, this.#trailer));
-    };
-    if (this.#chain !== undefined) this.#chain = this.#chain.then(end);
-    else end();
+    this.#reader.afterPending(() =>
+      this.#finish(this.#reader.end() ?? statusFromTrailers(trailers, this.#trailer)),
+    );
   }
 
   onDrain(): void {
@@ -289,13 +278,8 @@ export class ClientCall implements ClientStreamListener {
 
   onClose(rstCode: number, error: Error | undefined): void {
     this.onDrain();
-    if (this.#done || this.#chain !== undefined) {
-      // Trailers being processed behind a decompression settle the call; otherwise it is done.
-      if (!this.#done && this.#chain !== undefined)
-        this.#chain = this.#chain.then(() => this.#closedWithoutStatus(rstCode, error));
-      return;
-    }
-    this.#closedWithoutStatus(rstCode, error);
+    // Behind messages still being decompressed: trailers queued before this may settle the call.
+    if (!this.#done) this.#reader.afterPending(() => this.#closedWithoutStatus(rstCode, error));
   }
 
   #closedWithoutStatus(rstCode: number, error: Error | undefined): void {
@@ -331,39 +315,11 @@ export class ClientCall implements ClientStreamListener {
     }
   }
 
-  readonly #onEnvelope = (flags: number, payload: Uint8Array): void => {
-    if ((flags & Flag.COMPRESSED) !== 0) {
-      const compression = this.#responseCompression;
-      if (compression === undefined) throw compressedWithoutEncoding();
-      const data = payload.slice();
-      const max = this.#config.maxReceiveMessageBytes;
-      this.#chain = (this.#chain ?? Promise.resolve())
-        .then(async () => {
-          if (!this.#done) this.#deliver(await compression.decompress(data, max), true);
-        })
-        .catch((e) => this.#cancel(RpcError.from(e, Code.INTERNAL)));
-    } else if (this.#chain !== undefined) {
-      const data = payload.slice();
-      this.#chain = this.#chain.then(() => this.#deliver(data));
-    } else {
-      this.#deliver(payload);
-    }
-  };
+  // ---- MessageSink ----
 
-  #deliver(bytes: Uint8Array, compressed = false): void {
+  /** A decoded response message, in order. */
+  onMessage(message: unknown): void {
     if (this.#done) return;
-    let message: unknown;
-    try {
-      message = this.#codec.response.deserialize(bytes);
-      if (compressed) markCompressed(message);
-    } catch (e) {
-      this.#cancel(
-        new RpcError(Code.INTERNAL, `could not decode the response message: ${(e as Error).message}`, {
-          cause: e,
-        }),
-      );
-      return;
-    }
     const output = this.#output;
     if (output !== undefined) {
       void output.write(message).catch(() => {});
@@ -380,6 +336,11 @@ export class ClientCall implements ClientStreamListener {
       return;
     }
     this.#message = message;
+  }
+
+  /** The response body could not be read. */
+  onError(error: RpcError): void {
+    this.#cancel(error);
   }
 
   // ---- ending ----
@@ -400,6 +361,7 @@ export class ClientCall implements ClientStreamListener {
   #finish(error: RpcError | undefined): void {
     if (this.#done) return;
     this.#done = true;
+    this.#reader.stop();
     this.#timer?.cancel();
     if (this.#onAbort !== undefined) this.#req.signal?.removeEventListener("abort", this.#onAbort);
     this.onDrain();

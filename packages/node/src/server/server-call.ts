@@ -4,16 +4,14 @@ import {
   Code,
   type Compression,
   type CompressionRegistry,
-  compressedWithoutEncoding,
   createWritableIterable,
-  EnvelopeDecoder,
   encodeEnvelope,
   Flag,
   grpcHandlerProtocol,
   type HandlerContext,
+  MessageReader,
   Metadata,
   type MethodCodec,
-  markCompressed,
   type Route,
   RpcError,
   type ServerWireProtocol,
@@ -61,7 +59,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   readonly #stream: ServerStream;
   readonly #config: CallConfig;
   readonly #start: CallStart;
-  readonly #decoder: EnvelopeDecoder;
+  readonly #reader: MessageReader;
   readonly #wire: ServerWireProtocol;
   #metadata: Metadata | undefined;
   #responseHeader: Metadata | undefined;
@@ -74,8 +72,6 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #requestCount = 0;
   /** Streaming-request kinds: the queue handed to the handler. */
   #input: WritableIterable<unknown> | undefined;
-  /** Set while compressed messages are being decompressed, to keep messages in order. */
-  #chain: Promise<void> | undefined;
   #halfClosed = false;
   #done = false;
   #sendCompression: Compression | undefined | null = null;
@@ -88,7 +84,13 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     this.#start = start;
     this.method = start.route.method;
     this.deadline = start.deadline;
-    this.#decoder = new EnvelopeDecoder(config.maxReceiveMessageBytes);
+    this.#reader = new MessageReader({
+      maxBytes: config.maxReceiveMessageBytes,
+      deserialize: start.codec.request.deserialize,
+      what: "request",
+      sink: this,
+    });
+    this.#reader.compression = start.requestCompression;
     this.#wire = start.protocol ?? grpcHandlerProtocol(start.codecName);
   }
 
@@ -169,7 +171,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   onData(chunk: Uint8Array): void {
     if (this.#done || this.#halfClosed) return;
     try {
-      this.#decoder.push(this.#wire.decodeRequestBody(chunk), this.#onEnvelope);
+      this.#reader.push(this.#wire.decodeRequestBody(chunk));
     } catch (e) {
       this.#fail(e);
     }
@@ -178,8 +180,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   onEnd(): void {
     if (this.#done) return;
     this.#halfClosed = true;
-    if (this.#chain !== undefined) this.#chain = this.#chain.then(() => this.#endOfRequests());
-    else this.#endOfRequests();
+    this.#reader.afterPending(() => this.#endOfRequests());
   }
 
   onDrain(): void {
@@ -193,6 +194,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     if (!this.#done) {
       // The stream went away before we sent the status: the client cancelled or the connection died.
       this.#done = true;
+      this.#reader.stop();
       // A client whose deadline passes resets the stream (RST_STREAM CANCEL), usually a moment
       // before our own timer for the same deadline fires: the handler is told DEADLINE_EXCEEDED.
       const deadline = this.deadline;
@@ -213,43 +215,11 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     this.#config.onCallEnd(this);
   }
 
-  // ---- receiving ----
+  // ---- receiving (MessageSink) ----
 
-  readonly #onEnvelope = (flags: number, payload: Uint8Array): void => {
-    if ((flags & Flag.COMPRESSED) !== 0) {
-      const compression = this.#start.requestCompression;
-      if (compression === undefined) throw compressedWithoutEncoding();
-      const max = this.#config.maxReceiveMessageBytes;
-      // Copy: the payload may be a view of a chunk the HTTP/2 layer reuses.
-      const data = payload.slice();
-      this.#chain = (this.#chain ?? Promise.resolve())
-        .then(async () => {
-          if (this.#done) return;
-          this.#deliver(await compression.decompress(data, max), true);
-        })
-        .catch((e) => this.#fail(e));
-    } else if (this.#chain !== undefined) {
-      const data = payload.slice();
-      this.#chain = this.#chain.then(() => this.#deliver(data));
-    } else {
-      this.#deliver(payload);
-    }
-  };
-
-  #deliver(bytes: Uint8Array, compressed = false): void {
+  /** A decoded request message, in order. */
+  onMessage(message: unknown): void {
     if (this.#done) return;
-    let message: unknown;
-    try {
-      message = this.#start.codec.request.deserialize(bytes);
-      if (compressed) markCompressed(message);
-    } catch (e) {
-      this.#fail(
-        new RpcError(Code.INTERNAL, `could not decode the request message: ${(e as Error).message}`, {
-          cause: e,
-        }),
-      );
-      return;
-    }
     const input = this.#input;
     if (input !== undefined) {
       void input.write(message).catch(() => {});
@@ -268,13 +238,22 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     this.#request = message;
   }
 
+  /** The request body could not be read. */
+  onError(error: RpcError): void {
+    this.#fail(error);
+  }
+
   #endOfRequests(): void {
     if (this.#done) return;
     try {
       this.#wire.endRequestBody();
-      this.#decoder.end();
     } catch (e) {
       this.#fail(e);
+      return;
+    }
+    const truncated = this.#reader.end();
+    if (truncated !== undefined) {
+      this.#fail(truncated);
       return;
     }
     if (this.#input !== undefined) {
@@ -454,6 +433,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #finish(error: RpcError | undefined): void {
     if (this.#done) return;
     this.#done = true;
+    this.#reader.stop();
     this.#cleanup();
     const trailers = statusToTrailers(error, this.#responseTrailer);
     const s = this.#stream;
