@@ -1,12 +1,8 @@
-// Certificates for the CLI's TLS tests, made with the openssl command in a temporary folder: a CA,
-// a server certificate for localhost and 127.0.0.1, and a client certificate, both signed by it.
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// Certificates for the CLI's TLS tests: the shared test set (packages/node test-support: a CA, a
+// server certificate for localhost and 127.0.0.1, a client certificate), seen as the PEM files the
+// CLI's --cacert/--cert/--key options take, and as PEM text for the server.
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { generateTestCerts } from "../../../node/src/test-support/certs.js";
 
 export interface TestCerts {
   readonly dir: string;
@@ -21,72 +17,16 @@ export interface TestCerts {
   remove(): Promise<void>;
 }
 
-async function openssl(dir: string, args: readonly string[]): Promise<void> {
-  await run("openssl", args, { cwd: dir, timeout: 30_000 });
-}
-
 export async function makeCerts(): Promise<TestCerts> {
-  const dir = await mkdtemp(join(tmpdir(), "grpc-ts-cli-certs-"));
-  await writeFile(
-    join(dir, "server.ext"),
-    "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
-  );
-  await writeFile(join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  await openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=grpc-ts CLI test CA",
-  ]);
-  for (const name of ["server", "client"]) {
-    await openssl(dir, [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=grpc-ts CLI test ${name}`,
-    ]);
-    await openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-    ]);
-  }
-  const read = (f: string) => readFile(join(dir, f), "utf8");
+  const certs = await generateTestCerts();
   return {
-    dir,
-    caFile: join(dir, "ca.pem"),
-    clientCertFile: join(dir, "client.pem"),
-    clientKeyFile: join(dir, "client.key"),
-    ca: await read("ca.pem"),
-    serverCert: await read("server.pem"),
-    serverKey: await read("server.key"),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    dir: certs.dir,
+    caFile: join(certs.dir, "ca.crt"),
+    clientCertFile: join(certs.dir, "client.crt"),
+    clientKeyFile: join(certs.dir, "client.key"),
+    ca: certs.ca,
+    serverCert: certs.server.cert,
+    serverKey: certs.server.key,
+    remove: certs.remove,
   };
 }
