@@ -70,6 +70,34 @@ const scenarios: Record<ScenarioName, (r: Results) => Promise<void>> = {
   memory: (r) => memory(options, r),
 };
 
+/** Writes results.md, ratios.svg (and the raw JSON of a new run), and prints the markdown. */
+function writeResults(info: RunInfo, results: Results, rawFile: string | undefined): void {
+  const verdicts = evaluateTargets(results);
+  const chartTitle = `grpc-ts against its peers — ${info.started.slice(0, 10)}, commit ${info.commit}${info.options.quick ? " (quick mode)" : ""}`;
+  const markdown = renderMarkdown(info, results, verdicts, "ratios.svg", results.context);
+  writeFileSync(join(options.outDir, "results.md"), markdown);
+  writeFileSync(join(options.outDir, "ratios.svg"), renderSvg(results, chartTitle));
+  if (rawFile !== undefined) writeFileSync(rawFile, JSON.stringify({ info, verdicts, results }, null, 2));
+  console.log(`\n${markdown.replace(/^!\[.*\n/m, "")}`);
+  console.log(
+    `written: ${join(options.outDir, "results.md")}, ${join(options.outDir, "ratios.svg")}${rawFile === undefined ? "" : `, ${rawFile}`}`,
+  );
+}
+
+if (options.report !== undefined) {
+  const raw = JSON.parse(readFileSync(options.report, "utf8")) as {
+    info: RunInfo;
+    results: Pick<Results, "cases" | "samples" | "notes" | "context">;
+  };
+  const results = new Results();
+  for (const c of raw.results.cases) results.addCase(c);
+  for (const s of raw.results.samples) results.add(s);
+  results.notes.push(...raw.results.notes);
+  results.context.push(...raw.results.context);
+  writeResults(raw.info, results, undefined);
+  process.exit(0);
+}
+
 const results = new Results();
 const before = machineInfo();
 const started = new Date();
@@ -86,7 +114,9 @@ try {
   if (killed.length > 0) results.note(`killed leftover processes: ${killed.join(", ")}`);
 }
 
-const dirty = (run("git", ["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "";
+// Uncommitted changes that change what is measured: our packages, the bench, the dependencies.
+const measured = ["packages/core", "packages/node", "bench", "package.json", "package-lock.json"];
+const dirty = (run("git", ["status", "--porcelain", "--untracked-files=no", "--", ...measured]) ?? "") !== "";
 const info: RunInfo = {
   started: started.toISOString(),
   seconds: (Date.now() - started.getTime()) / 1000,
@@ -102,14 +132,4 @@ const info: RunInfo = {
     "@bufbuild/protobuf": version("@bufbuild/protobuf"),
   },
 };
-const verdicts = evaluateTargets(results);
-const chartTitle = `grpc-ts against its peers — ${info.started.slice(0, 10)}, commit ${info.commit}${options.quick ? " (quick mode)" : ""}`;
-const markdown = renderMarkdown(info, results, verdicts, "ratios.svg", results.context);
-writeFileSync(join(options.outDir, "results.md"), markdown);
-writeFileSync(join(options.outDir, "ratios.svg"), renderSvg(results, chartTitle));
-const rawFile = join(rawDir, `run-${info.started.replace(/[:.]/g, "-")}.json`);
-writeFileSync(rawFile, JSON.stringify({ info, verdicts, results }, null, 2));
-console.log(`\n${markdown.replace(/^!\[.*\n/m, "")}`);
-console.log(
-  `written: ${join(options.outDir, "results.md")}, ${join(options.outDir, "ratios.svg")}, ${rawFile}`,
-);
+writeResults(info, results, join(rawDir, `run-${info.started.replace(/[:.]/g, "-")}.json`));

@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly loadCpu: number;
   /** Load our packages from their TypeScript sources instead of dist/ (iteration only; see children.ts). */
   readonly source: boolean;
+  /** Measure nothing: write results.md and ratios.svg again from a raw run-*.json. */
+  readonly report?: string;
 }
 
 export const usage = `usage: npm run bench -- [options]
@@ -34,7 +36,8 @@ export const usage = `usage: npm run bench -- [options]
   --server-cpu=N     core for servers (default 0)
   --load-cpu=N       core for h2load and clients (default 1)
   --source           load our packages from src/ through tsx instead of dist/ (quick iteration only:
-                     tsx's transform adds overhead to our code that the peers do not pay)`;
+                     tsx's transform adds overhead to our code that the peers do not pay)
+  --report=FILE      measure nothing; write the results again from a raw run-*.json (with --out)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const values = new Map<string, string>();
@@ -57,6 +60,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     "out",
     "server-cpu",
     "load-cpu",
+    "source",
+    "report",
   ];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${usage}`);
   const quick = values.get("quick") === "true";
@@ -82,5 +87,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     serverCpu: number("server-cpu", 0, 0),
     loadCpu: number("load-cpu", 1, 0),
     source: values.get("source") === "true",
+    ...(values.has("report") ? { report: values.get("report")! } : {}),
   };
 }

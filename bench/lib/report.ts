@@ -32,8 +32,11 @@ function caseTable(results: Results, spec: CaseSpec): string[] {
   const rows = results.summarize(spec.id);
   const lines: string[] = [];
   if (spec.kind === "rate") {
-    lines.push(`| ${["", spec.unit, ...spec.extras.map((e) => e.label), "ours ÷ this"].join(" | ")} |`);
-    lines.push(`|${" --- |".repeat(3 + spec.extras.length)}`);
+    const byCost = spec.costKeys !== undefined;
+    const head = ["", spec.unit, ...spec.extras.map((e) => e.label), "ours ÷ this"];
+    if (byCost) head.push("ours ÷ this by CPU cost");
+    lines.push(`| ${head.join(" | ")} |`);
+    lines.push(`|${" --- |".repeat(head.length)}`);
     for (const r of rows) {
       const cells = [
         implLabels[r.impl],
@@ -41,6 +44,7 @@ function caseTable(results: Results, spec: CaseSpec): string[] {
         ...spec.extras.map((e) => fmt(r.extras[e.key]?.median ?? Number.NaN, e.digits ?? 0)),
         r.ratio === undefined ? "—" : range(r.ratio, 2, "×"),
       ];
+      if (byCost) cells.push(r.costRatio === undefined ? "—" : range(r.costRatio, 2, "×"));
       lines.push(`| ${cells.join(" | ")} |`);
     }
   } else {
@@ -87,11 +91,23 @@ export function renderMarkdown(
   );
   if (chartFile !== undefined) out.push("", `![ours ÷ each peer](${chartFile})`);
   out.push("", "## Targets (issue 4)", "");
-  out.push("| target | measured (median, min–max) | |", "| --- | --- | --- |");
+  out.push(
+    "| target | measured (median, min–max) | | by CPU cost per call or message |",
+    "| --- | --- | --- | --- |",
+  );
   for (const v of verdicts) {
     const mark = v.verdict === "met" ? "✅ met" : v.verdict === "not met" ? "❌ not met" : "— no data";
-    out.push(`| ${v.label} | ${v.measured} | ${mark}${v.borderline ? " (range crosses the target)" : ""} |`);
+    out.push(
+      `| ${v.label} | ${v.measured} | ${mark}${v.borderline ? " (range crosses the target)" : ""} | ${v.byCost} |`,
+    );
   }
+  out.push(
+    "",
+    "The last column judges the same target by CPU time per call or message of the CPU-bound side (server, client, " +
+      "or the busier of the two for streams), measured in the same runs: peer's cost ÷ ours, or for a rate the rate one fully " +
+      "used core would give. It is hardly affected by other processes taking the cores, so on a busy machine it is the " +
+      "steadier figure; it assumes the run was CPU-bound (not waiting on flow control or round trips).",
+  );
   let section = "";
   for (const spec of results.cases) {
     if (spec.section !== section) {

@@ -34,6 +34,13 @@ export interface CaseSpec {
   readonly extras: readonly ExtraColumn[];
   /** Short name for the chart. */
   readonly short: string;
+  /**
+   * Extra keys holding CPU µs per call or message of the process(es) that should be CPU-bound in
+   * this case (the larger one counts). Throughput on a quiet core is the inverse of that cost, and
+   * the cost is hardly touched by other processes taking the core away, so a ratio of costs is a
+   * noise-resistant second view of the speed ratio.
+   */
+  readonly costKeys?: readonly string[];
 }
 
 export interface Sample {
@@ -52,6 +59,10 @@ export interface ImplSummary {
   readonly extras: Readonly<Record<string, Spread>>;
   /** ours ÷ this implementation, per repetition, summarised (undefined for ours). */
   readonly ratio?: Spread;
+  /** CPU cost per call or message (µs, the larger of `costKeys`), over repetitions. */
+  readonly cost?: Spread;
+  /** this implementation's cost ÷ ours, per repetition (above 1: ours is cheaper). */
+  readonly costRatio?: Spread;
   readonly errors: readonly string[];
 }
 
@@ -85,7 +96,8 @@ export class Results {
     if (list.length === 0 || list.some(([, v]) => !(v < 0.85))) return;
     const used = list.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ");
     this.note(
-      `${what}: no process kept its core busy (${used}); other processes on the cores? This figure is noisy`,
+      `${what}: no process kept its core busy (${used}): other processes took the cores, or the run waited ` +
+        "(flow control, round trips) rather than computed",
     );
   }
 
@@ -98,6 +110,11 @@ export class Results {
     if (spec === undefined) return [];
     const samples = this.samples.filter((s) => s.caseId === caseId);
     const ours = new Map(samples.filter((s) => s.impl === "ours").map((s) => [s.rep, s.value]));
+    const costOf = (s: Sample) =>
+      spec.costKeys === undefined
+        ? Number.NaN
+        : Math.max(...spec.costKeys.map((k) => s.extra[k] ?? Number.NaN));
+    const oursCost = new Map(samples.filter((s) => s.impl === "ours").map((s) => [s.rep, costOf(s)]));
     return spec.impls.map((impl) => {
       const mine = samples.filter((s) => s.impl === impl);
       const extras: Record<string, Spread> = {};
@@ -108,10 +125,16 @@ export class Results {
         value: spread(mine.map((s) => s.value)),
         extras,
         errors: mine.flatMap((s) => (s.error === undefined ? [] : [`rep ${s.rep + 1}: ${s.error}`])),
+        ...(spec.costKeys === undefined ? {} : { cost: spread(mine.map(costOf)) }),
       };
       if (impl === "ours" || spec.kind !== "rate") return summary;
       const ratios = mine.map((s) => (ours.get(s.rep) ?? Number.NaN) / s.value);
-      return { ...summary, ratio: spread(ratios) };
+      const costRatios = mine.map((s) => costOf(s) / (oursCost.get(s.rep) ?? Number.NaN));
+      return {
+        ...summary,
+        ratio: spread(ratios),
+        ...(spec.costKeys === undefined ? {} : { costRatio: spread(costRatios) }),
+      };
     });
   }
 }

@@ -5,6 +5,8 @@ import { absoluteTargetFor, targetFor } from "./targets.js";
 
 interface Row {
   readonly label: string;
+  /** The same ratio by CPU cost, when the case has one. */
+  readonly byCost?: number;
   readonly median: number;
   readonly min: number;
   readonly max: number;
@@ -47,6 +49,7 @@ export function renderSvg(results: Results, title: string): string {
       const target = targetFor(spec.id, s.impl);
       rows.push({
         label: `${spec.short} — vs ${implLabels[s.impl]}`,
+        ...(s.costRatio !== undefined && s.costRatio.n > 0 ? { byCost: s.costRatio.median } : {}),
         median: s.ratio.median,
         min: s.ratio.min,
         max: s.ratio.max,
@@ -60,6 +63,7 @@ export function renderSvg(results: Results, title: string): string {
     if (absolute !== undefined && ours !== undefined && ours.value.n > 0) {
       rows.push({
         label: `${spec.short} — ours ÷ ${absolute.toLocaleString("en-US")} ${spec.unit}`,
+        ...(ours.cost !== undefined && ours.cost.n > 0 ? { byCost: 1e6 / ours.cost.median / absolute } : {}),
         median: ours.value.median / absolute,
         min: ours.value.min / absolute,
         max: ours.value.max / absolute,
@@ -69,7 +73,7 @@ export function renderSvg(results: Results, title: string): string {
     }
   }
   const values = rows
-    .flatMap((r) => [r.min, r.max, r.target ?? 1])
+    .flatMap((r) => [r.min, r.max, r.target ?? 1, r.byCost ?? 1])
     .filter((v) => v > 0 && Number.isFinite(v));
   const lo = niceBelow(Math.min(0.5, ...values) * 0.9);
   const hi = niceAbove(Math.max(2, ...values) * 1.1);
@@ -88,7 +92,7 @@ export function renderSvg(results: Results, title: string): string {
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     `<text x="12" y="42" fill="#444">ours ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster.</text>`,
-    `<text x="12" y="58" fill="#444">Green: at or above the issue's target (black mark), or above 1× where there is none; red: below.</text>`,
+    `<text x="12" y="58" fill="#444">Green: at or above the issue's target (black mark), or above 1× where there is none; red: below. ◇ = the same ratio by CPU cost per call or message.</text>`,
   );
   for (const t of ticksBetween(lo, hi)) {
     const tx = x(t).toFixed(1);
@@ -123,9 +127,21 @@ export function renderSvg(results: Results, title: string): string {
         `<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + rowH - 1}" stroke="#000" stroke-width="3"/>`,
       );
     }
-    const vx = Math.max(b, x(r.max), r.target === undefined ? 0 : x(r.target)) + 6;
+    if (r.byCost !== undefined && r.byCost > 0) {
+      const dx = x(r.byCost);
+      parts.push(
+        `<path d="M${dx.toFixed(1)},${cy - 6} l6,6 l-6,6 l-6,-6 z" fill="#ffffff" stroke="#1f4e9c" stroke-width="1.5"/>`,
+      );
+    }
+    const vx =
+      Math.max(
+        b,
+        x(r.max),
+        r.target === undefined ? 0 : x(r.target),
+        r.byCost === undefined ? 0 : x(r.byCost) + 6,
+      ) + 6;
     parts.push(
-      `<text x="${vx.toFixed(1)}" y="${cy + 4}" fill="#222">${r.median.toFixed(2)}×${r.target !== undefined ? ` (target ${r.target}×)` : ""}</text>`,
+      `<text x="${vx.toFixed(1)}" y="${cy + 4}" fill="#222">${r.median.toFixed(2)}×${r.byCost !== undefined ? ` ◇ ${r.byCost.toFixed(2)}×` : ""}${r.target !== undefined ? ` (target ${r.target}×)` : ""}</text>`,
     );
   });
   parts.push("</svg>");

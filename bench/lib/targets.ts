@@ -84,10 +84,26 @@ export interface TargetResult {
   /** The range over repetitions crosses the target. */
   readonly borderline: boolean;
   readonly reference: boolean;
+  /**
+   * The same target judged by CPU cost per call or message (see CaseSpec.costKeys): the ratio of
+   * costs, or for an absolute rate the rate one fully used core would give. Empty when not CPU-bound.
+   */
+  readonly byCost: string;
 }
 
 function fmt(n: number, digits: number): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** The rate one fully used core gives at a cost of `cost` µs per unit. */
+function capacity(cost: Spread): Spread {
+  return { median: 1e6 / cost.median, min: 1e6 / cost.max, max: 1e6 / cost.min, n: cost.n };
+}
+
+function costView(s: Spread | undefined, min: number, digits: number, suffix: string): string {
+  if (s === undefined || s.n === 0 || !Number.isFinite(s.median)) return "";
+  const mark = s.median >= min ? "✅" : "❌";
+  return `${fmt(s.median, digits)}${suffix} (${fmt(s.min, digits)}–${fmt(s.max, digits)}) ${mark}`;
 }
 
 function judge(s: Spread | undefined, min: number): { verdict: Verdict; borderline: boolean } {
@@ -111,6 +127,7 @@ export function evaluateTargets(results: Results): TargetResult[] {
         verdict: "no data",
         borderline: false,
         reference: t.reference === true,
+        byCost: "",
       });
       continue;
     }
@@ -126,6 +143,7 @@ export function evaluateTargets(results: Results): TargetResult[] {
             : `${fmt(v.median, 0)} ${unit} (${fmt(v.min, 0)}–${fmt(v.max, 0)})`,
         ...judge(v, t.min),
         reference: t.reference === true,
+        byCost: costView(ours?.cost === undefined ? undefined : capacity(ours.cost), t.min, 0, ` ${unit}`),
       });
       continue;
     }
@@ -138,6 +156,7 @@ export function evaluateTargets(results: Results): TargetResult[] {
           ? "—"
           : `${fmt(r.median, 2)}× ${implLabels[t.peer]} (${fmt(r.min, 2)}–${fmt(r.max, 2)})`,
       ...judge(r, t.min),
+      byCost: costView(peer?.costRatio, t.min, 2, "×"),
       reference: t.reference === true,
     });
   }
@@ -146,7 +165,14 @@ export function evaluateTargets(results: Results): TargetResult[] {
   const heap = mem?.extras.heapGrowth;
   const label = `No RSS growth over the calls after warm-up beyond noise (RSS ≤ ${RSS_GROWTH_LIMIT_MIB} MiB and heap after GC ≤ ${HEAP_GROWTH_LIMIT_MIB} MiB)`;
   if (rss === undefined || heap === undefined || rss.n === 0) {
-    out.push({ label, measured: "not run", verdict: "no data", borderline: false, reference: false });
+    out.push({
+      label,
+      measured: "not run",
+      verdict: "no data",
+      borderline: false,
+      reference: false,
+      byCost: "",
+    });
   } else {
     const ok = (s: Spread, lim: number) => s.median <= lim;
     out.push({
@@ -157,6 +183,7 @@ export function evaluateTargets(results: Results): TargetResult[] {
         rss.min <= RSS_GROWTH_LIMIT_MIB !== rss.max <= RSS_GROWTH_LIMIT_MIB ||
         heap.min <= HEAP_GROWTH_LIMIT_MIB !== heap.max <= HEAP_GROWTH_LIMIT_MIB,
       reference: false,
+      byCost: "",
     });
   }
   return out;

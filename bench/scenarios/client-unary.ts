@@ -24,6 +24,8 @@ export async function clientUnary(o: BenchOptions, results: Results): Promise<vo
       unit: "calls/s",
       impls: clients,
       short: `unary client c${c}`,
+      // At 64 in flight the client is CPU-bound; at 1 it mostly waits for round trips.
+      ...(c > 1 ? { costKeys: ["cpuUsPerCall"] } : {}),
       extras: [
         { key: "p50Us", label: "p50 µs" },
         { key: "p99Us", label: "p99 µs" },

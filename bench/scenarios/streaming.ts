@@ -132,6 +132,7 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
       digits: c.unit === "MB/s" ? 1 : 0,
       impls: stacks,
       short: c.short,
+      costKeys: ["cpuUsPerMessage"],
       extras: [
         { key: "cpuUsPerMessage", label: "server CPU µs/msg", digits: 2 },
         { key: "serverCpu", label: "server CPU %" },
@@ -149,6 +150,8 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
       digits: c.unit === "MB/s" ? 1 : 0,
       impls: stacks,
       short: c.short,
+      // The slower side bounds a stream; ping-pong waits for round trips and has no such bound.
+      ...(c.unit === "round trips/s" ? {} : { costKeys: ["serverUsPerMessage", "clientUsPerMessage"] }),
       extras: [
         { key: "serverUsPerMessage", label: "server CPU µs/msg", digits: 2 },
         { key: "clientUsPerMessage", label: "client CPU µs/msg", digits: 2 },
