@@ -89,11 +89,13 @@ export class Results {
 
   /**
    * Under full load the code under test should keep at least one core busy. When every process
-   * named in `shares` (fractions of one core) stayed below 85%, something else limited the run.
+   * named in `shares` (fractions of one core) stayed below 60%, something else limited the run.
+   * (Two processes passing work back and forth, each idle while the other works, typically keep
+   * 65–85% of a core busy: the CPU % columns show it; only clearly idle runs are flagged.)
    */
   checkSaturated(what: string, shares: Readonly<Record<string, number>>): void {
     const list = Object.entries(shares);
-    if (list.length === 0 || list.some(([, v]) => !(v < 0.85))) return;
+    if (list.length === 0 || list.some(([, v]) => !(v < 0.6))) return;
     const used = list.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ");
     this.note(
       `${what}: no process kept its core busy (${used}): other processes took the cores, or the run waited ` +

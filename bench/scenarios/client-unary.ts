@@ -30,6 +30,7 @@ export async function clientUnary(o: BenchOptions, results: Results): Promise<vo
         { key: "p50Us", label: "p50 µs" },
         { key: "p99Us", label: "p99 µs" },
         { key: "cpuUsPerCall", label: "client CPU µs/call", digits: 1 },
+        { key: "clientCpu", label: "client CPU %" },
         { key: "serverCpu", label: "server CPU %" },
       ],
     });
@@ -96,6 +97,7 @@ async function runClient(
           p50Us: r.p50Us,
           p99Us: r.p99Us,
           cpuUsPerCall: r.cpuUsPerCall,
+          clientCpu: (r.cpuUsPerCall * rate) / 1e4,
           serverCpu: (100 * cpu.cpu) / cpu.wall,
         },
       });

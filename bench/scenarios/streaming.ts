@@ -156,6 +156,7 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
         { key: "serverUsPerMessage", label: "server CPU µs/msg", digits: 2 },
         { key: "clientUsPerMessage", label: "client CPU µs/msg", digits: 2 },
         { key: "serverCpu", label: "server CPU %" },
+        { key: "clientCpu", label: "client CPU %" },
       ],
     });
   }
@@ -236,6 +237,7 @@ async function pair(
       serverUsPerMessage: (serverShare * 1e6) / perSecond,
       clientUsPerMessage: r.cpuUsPerMessage,
       serverCpu: serverShare * 100,
+      clientCpu: (r.cpuUsPerMessage * perSecond) / 1e4,
     },
   });
   console.log(`    ${c.short}: ${value.toFixed(c.unit === "MB/s" ? 1 : 0)} ${c.unit} (${r.calls} calls)`);
