@@ -10,9 +10,18 @@ export const Flag = { COMPRESSED: 0x01, TRAILER: 0x80 } as const;
 /** Default receive limit (4 MiB), as in other gRPC implementations. */
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-/** One envelope: header and payload in a single new buffer. */
-export function encodeEnvelope(flags: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + payload.length);
+const newBytes = (n: number): Uint8Array => new Uint8Array(n);
+
+/**
+ * One envelope: header and payload in a single new buffer. `alloc` lets a runtime supply cheaper
+ * memory (Node: pooled `Buffer.allocUnsafe`); it must return `n` writable bytes.
+ */
+export function encodeEnvelope(
+  flags: number,
+  payload: Uint8Array,
+  alloc: (n: number) => Uint8Array = newBytes,
+): Uint8Array {
+  const out = alloc(5 + payload.length);
   const len = payload.length;
   out[0] = flags;
   out[1] = len >>> 24;

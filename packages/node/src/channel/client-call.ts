@@ -20,6 +20,7 @@ import {
   validateResponseHeaders,
   type WritableIterable,
 } from "@grpc-ts/core";
+import { allocUnsafe } from "../alloc.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
@@ -188,8 +189,8 @@ export class ClientCall implements ClientStreamListener {
       );
     }
     if (compression === undefined || sendOptionsOf(message)?.compress === false)
-      return encodeEnvelope(0, bytes);
-    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
+      return encodeEnvelope(0, bytes, allocUnsafe);
+    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c, allocUnsafe));
   }
 
   async #pumpRequests(

@@ -7,6 +7,7 @@ import * as http from "node:http";
 import type { Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
 import { peerOf, tlsInfoOf } from "./peer.js";
+import { headersFromRaw } from "./raw-headers.js";
 import type { InHeaders, OutHeaders, ServerStream, ServerStreamListener } from "./seam.js";
 
 /** Serves HTTP/1.1 on connections handed to it (it never listens itself). */
@@ -78,6 +79,10 @@ export class NodeHttp1ServerStream implements ServerStream {
     };
   }
 
+  get metadataHeaders(): InHeaders {
+    return headersFromRaw(this.#req.rawHeaders, this.headers);
+  }
+
   get peer(): string {
     return peerOf(this.#socket);
   }
@@ -119,8 +124,9 @@ export class NodeHttp1ServerStream implements ServerStream {
     return this.#res.write(chunk);
   }
 
-  end(trailers: OutHeaders): void {
+  end(trailers: OutHeaders, lastChunk?: Uint8Array): void {
     if (this.closed) return;
+    if (lastChunk !== undefined) this.#res.write(lastChunk);
     // gRPC-Web ends with no trailers (its status is in the body); HTTP/1.1 chunked trailers otherwise.
     if (Object.keys(trailers).length > 0) this.#res.addTrailers(trailers);
     this.#res.end();

@@ -67,7 +67,7 @@ export function listenNodeHttp2(
   server.on(
     "stream",
     (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, raw?: string[]) => {
-      options.onStream(new NodeServerStream(stream, headersFromRaw(raw, headers as InHeaders)));
+      options.onStream(new NodeServerStream(stream, headers as InHeaders, raw));
     },
   );
   // A bad handshake or a non-HTTP/2 client only ends that connection.
@@ -134,14 +134,24 @@ function connectionInfo(session: http2.ServerHttp2Session): ConnectionInfo {
 
 class NodeServerStream implements ServerStream {
   readonly headers: InHeaders;
+  readonly #raw: string[] | undefined;
+  #metadataHeaders: InHeaders | undefined;
   readonly #stream: http2.ServerHttp2Stream;
   readonly #session: http2.ServerHttp2Session | undefined;
   #trailers: OutHeaders | undefined;
+  #listener: ServerStreamListener | undefined;
+  #drainHooked = false;
 
-  constructor(stream: http2.ServerHttp2Stream, headers: InHeaders) {
+  constructor(stream: http2.ServerHttp2Stream, headers: InHeaders, raw: string[] | undefined) {
     this.#stream = stream;
     this.#session = stream.session as http2.ServerHttp2Session | undefined;
     this.headers = headers;
+    this.#raw = raw;
+  }
+
+  get metadataHeaders(): InHeaders {
+    this.#metadataHeaders ??= headersFromRaw(this.#raw, this.headers);
+    return this.#metadataHeaders;
   }
 
   #socketInfo(): ConnectionInfo {
@@ -174,6 +184,7 @@ class NodeServerStream implements ServerStream {
 
   listen(l: ServerStreamListener): void {
     const s = this.#stream;
+    this.#listener = l;
     s.on("data", (chunk: Buffer) => l.onData(chunk));
     // node:http2 also ends the readable side of a stream the client reset (RST_STREAM without
     // END_STREAM): that is no half-close, and must not end the request stream as if the client
@@ -181,7 +192,6 @@ class NodeServerStream implements ServerStream {
     s.on("end", () => {
       if (!s.closed) l.onEnd();
     });
-    s.on("drain", () => l.onDrain());
     s.on("error", () => {});
     s.on("close", () => l.onClose(s.rstCode ?? 0));
     s.on("wantTrailers", () => {
@@ -205,6 +215,7 @@ class NodeServerStream implements ServerStream {
    * of them in node:http2, and the client never sees the status.
    */
   #stopReading(): void {
+    if (this.#stream.readableEnded) return;
     setImmediate(() => {
       const s = this.#stream;
       if (!s.readableEnded && !s.destroyed) s.close(http2.constants.NGHTTP2_NO_ERROR);
@@ -213,13 +224,21 @@ class NodeServerStream implements ServerStream {
 
   write(chunk: Uint8Array): boolean {
     if (this.closed) return true;
-    return this.#stream.write(chunk);
+    if (this.#stream.write(chunk)) return true;
+    // Most calls never fill the stream's buffer: `drain` is listened for from the first time one does.
+    if (!this.#drainHooked && this.#listener !== undefined) {
+      this.#drainHooked = true;
+      const l = this.#listener;
+      this.#stream.on("drain", () => l.onDrain());
+    }
+    return false;
   }
 
-  end(trailers: OutHeaders): void {
+  end(trailers: OutHeaders, lastChunk?: Uint8Array): void {
     if (this.closed) return;
     this.#trailers = trailers;
-    this.#stream.end();
+    if (lastChunk === undefined) this.#stream.end();
+    else this.#stream.end(lastChunk);
   }
 
   reset(code: number): void {

@@ -21,7 +21,10 @@ export interface ServerStreamListener {
 
 /** One incoming request stream. */
 export interface ServerStream {
+  /** Request headers, one value per name (repeated values joined): for the protocol's own headers. */
   readonly headers: InHeaders;
+  /** Request headers with repeated values kept apart, for metadata; built when first read. */
+  readonly metadataHeaders: InHeaders;
   /** `ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, or `unix:/path`. */
   readonly peer: string;
   readonly tls: TlsInfo | undefined;
@@ -36,8 +39,11 @@ export interface ServerStream {
   respond(headers: OutHeaders, endStream: boolean): void;
   /** Sends body bytes; false means wait for `onDrain`. */
   write(chunk: Uint8Array): boolean;
-  /** Sends trailers and ends the stream (headers must have been sent); `{}` ends it with none. */
-  end(trailers: OutHeaders): void;
+  /**
+   * Sends `lastChunk` (if any) and the trailers, and ends the stream (headers must have been sent);
+   * `{}` ends it with no trailers. A unary response is thus one `respond` and one `end`.
+   */
+  end(trailers: OutHeaders, lastChunk?: Uint8Array): void;
   /** Resets the stream with an HTTP/2 error code. */
   reset(code: number): void;
   /** Stops reading body data (flow control then holds the sender back). */

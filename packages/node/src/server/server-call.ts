@@ -20,6 +20,7 @@ import {
   type TlsInfo,
   type WritableIterable,
 } from "@grpc-ts/core";
+import { allocUnsafe } from "../alloc.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
 
@@ -97,7 +98,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   // ---- HandlerContext ----
 
   get metadata(): Metadata {
-    this.#metadata ??= Metadata.fromHeaders(this.#stream.headers);
+    this.#metadata ??= Metadata.fromHeaders(this.#stream.metadataHeaders);
     return this.#metadata;
   }
 
@@ -345,8 +346,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   #sendFrameAndFinish(frame: Uint8Array): void {
     if (this.#done) return;
     this.#sendHeaders();
-    this.#stream.write(this.#wire.encodeResponseBody(frame));
-    this.#finish(undefined);
+    this.#finish(undefined, this.#wire.encodeResponseBody(frame));
   }
 
   /** Serializes (and compresses) one response message into an envelope. */
@@ -367,8 +367,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     }
     const compression = this.#responseCompression();
     if (compression === undefined || sendOptionsOf(message)?.compress === false)
-      return encodeEnvelope(0, bytes);
-    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c));
+      return encodeEnvelope(0, bytes, allocUnsafe);
+    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c, allocUnsafe));
   }
 
   #responseCompression(): Compression | undefined {
@@ -430,7 +430,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
   }
 
   /** Sends the status (trailers, or trailers-only when nothing was sent yet) exactly once. */
-  #finish(error: RpcError | undefined): void {
+  /** `lastFrame`: a response message sent together with the status (the unary path). */
+  #finish(error: RpcError | undefined, lastFrame?: Uint8Array): void {
     if (this.#done) return;
     this.#done = true;
     this.#reader.stop();
@@ -445,10 +446,10 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
       } else {
         // gRPC: HTTP/2 trailers. gRPC-Web: a trailer frame ends the body, with no HTTP trailers.
         const frame = this.#wire.trailerFrame(trailers);
-        if (frame === undefined) s.end(trailers);
+        if (frame === undefined) s.end(trailers, lastFrame);
         else {
-          s.write(frame);
-          s.end({});
+          if (lastFrame !== undefined) s.write(lastFrame);
+          s.end({}, frame);
         }
       }
     }
