@@ -42,7 +42,8 @@ export type EnvelopeHandler = (flags: number, payload: Uint8Array) => void;
 export class EnvelopeDecoder {
   readonly #maxBytes: number;
   readonly #allowedFlags: number;
-  readonly #header = new Uint8Array(5);
+  /** For a header split across chunks; allocated the first time one is. */
+  #header: Uint8Array | undefined;
   #headerFill = 0;
   #body: Uint8Array | undefined;
   #bodyFill = 0;
@@ -88,6 +89,7 @@ export class EnvelopeDecoder {
           0;
         off += 5;
       } else {
+        this.#header ??= new Uint8Array(5);
         const h = this.#header;
         while (this.#headerFill < 5 && off < n) h[this.#headerFill++] = chunk[off++]!;
         if (this.#headerFill < 5) return;

@@ -69,12 +69,18 @@ export function isBinaryKey(key: string): boolean {
  * for ordinary keys and byte values for `-bin` keys (sent base64-encoded).
  */
 export class Metadata implements Iterable<[string, AnyValue]> {
-  readonly #map = new Map<string, AnyValue[]>();
+  /** Made on the first write: most calls carry no metadata, and then no Map is allocated. */
+  #map: Map<string, AnyValue[]> | undefined;
+
+  #writable(): Map<string, AnyValue[]> {
+    this.#map ??= new Map();
+    return this.#map;
+  }
 
   constructor(init?: MetadataInit) {
     if (init === undefined) return;
     if (init instanceof Metadata) {
-      for (const [k, vs] of init.#map) this.#map.set(k, vs.slice());
+      if (init.#map !== undefined) for (const [k, vs] of init.#map) this.#writable().set(k, vs.slice());
     } else if (Symbol.iterator in init) {
       for (const [k, v] of init as Iterable<readonly [string, AnyValue]>) this.#add(k, v);
     } else {
@@ -87,22 +93,22 @@ export class Metadata implements Iterable<[string, AnyValue]> {
 
   /** The first value of a key. */
   get<K extends string>(key: K): MetadataValue<K> | undefined {
-    return this.#map.get(key.toLowerCase())?.[0] as MetadataValue<K> | undefined;
+    return this.#map?.get(key.toLowerCase())?.[0] as MetadataValue<K> | undefined;
   }
 
   /** Every value of a key, in the order they were added. */
   getAll<K extends string>(key: K): MetadataValue<K>[] {
-    return (this.#map.get(key.toLowerCase())?.slice() ?? []) as MetadataValue<K>[];
+    return (this.#map?.get(key.toLowerCase())?.slice() ?? []) as MetadataValue<K>[];
   }
 
   has(key: string): boolean {
-    return this.#map.has(key.toLowerCase());
+    return this.#map?.has(key.toLowerCase()) ?? false;
   }
 
   /** Replaces all values of a key. */
   set<K extends string>(key: K, value: MetadataValue<K>): this {
     const k = checkEntry(key, value);
-    this.#map.set(k, [value]);
+    this.#writable().set(k, [value]);
     return this;
   }
 
@@ -117,32 +123,34 @@ export class Metadata implements Iterable<[string, AnyValue]> {
   }
 
   delete(key: string): boolean {
-    return this.#map.delete(key.toLowerCase());
+    return this.#map?.delete(key.toLowerCase()) ?? false;
   }
 
   clear(): void {
-    this.#map.clear();
+    this.#map?.clear();
   }
 
   /** The number of distinct keys. */
   get size(): number {
-    return this.#map.size;
+    return this.#map?.size ?? 0;
   }
 
   keys(): IterableIterator<string> {
-    return this.#map.keys();
+    return (this.#map ?? emptyMap).keys();
   }
 
   /** Every key and value pair; a key with several values yields several pairs. */
   *[Symbol.iterator](): IterableIterator<[string, AnyValue]> {
-    for (const [k, vs] of this.#map) for (const v of vs) yield [k, v];
+    if (this.#map !== undefined) for (const [k, vs] of this.#map) for (const v of vs) yield [k, v];
   }
 
   /** Appends every entry of another metadata. */
   merge(other: Metadata): this {
+    if (other.#map === undefined) return this;
+    const map = this.#writable();
     for (const [k, vs] of other.#map) {
-      const list = this.#map.get(k);
-      if (list === undefined) this.#map.set(k, vs.slice());
+      const list = map.get(k);
+      if (list === undefined) map.set(k, vs.slice());
       else list.push(...vs);
     }
     return this;
@@ -155,7 +163,7 @@ export class Metadata implements Iterable<[string, AnyValue]> {
   /** A plain object for logs: `-bin` values base64-encoded, several values as an array. */
   toJSON(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
-    for (const [k, vs] of this.#map) {
+    for (const [k, vs] of this.#map ?? emptyMap) {
       const texts = vs.map((v) => (typeof v === "string" ? v : base64Encode(v)));
       out[k] = texts.length === 1 ? texts[0]! : texts;
     }
@@ -167,6 +175,7 @@ export class Metadata implements Iterable<[string, AnyValue]> {
    * spec recommends). Reserved keys cannot be in a Metadata, so none are written.
    */
   writeHeaders(target: Record<string, string | string[]>): void {
+    if (this.#map === undefined) return;
     for (const [k, vs] of this.#map) {
       if (vs.length === 1) target[k] = encodeValue(vs[0]!);
       else target[k] = vs.map(encodeValue);
@@ -204,11 +213,14 @@ export class Metadata implements Iterable<[string, AnyValue]> {
   }
 
   #push(k: string, v: AnyValue): void {
-    const list = this.#map.get(k);
-    if (list === undefined) this.#map.set(k, [v]);
+    const map = this.#writable();
+    const list = map.get(k);
+    if (list === undefined) map.set(k, [v]);
     else list.push(v);
   }
 }
+
+const emptyMap: ReadonlyMap<string, AnyValue[]> = new Map();
 
 function encodeValue(v: AnyValue): string {
   if (typeof v === "string") return v;

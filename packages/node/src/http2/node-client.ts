@@ -122,7 +122,6 @@ class NodeClientConnection implements ClientConnection {
     req.on("trailers", (t: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
       l.onTrailers(headersFromRaw(raw, t as InHeaders)),
     );
-    req.on("drain", () => l.onDrain());
     req.on("error", (e: Error) => {
       error = e;
     });
@@ -135,7 +134,7 @@ class NodeClientConnection implements ClientConnection {
         error = this.#error ?? new Error("the connection closed");
       l.onClose(rstCode, error);
     });
-    return new NodeClientStream(req);
+    return new NodeClientStream(req, l);
   }
 
   close(): void {
@@ -149,12 +148,22 @@ class NodeClientConnection implements ClientConnection {
 
 class NodeClientStream implements ClientStream {
   readonly #req: http2.ClientHttp2Stream;
-  constructor(req: http2.ClientHttp2Stream) {
+  readonly #listener: ClientStreamListener;
+  #drainHooked = false;
+  constructor(req: http2.ClientHttp2Stream, listener: ClientStreamListener) {
     this.#req = req;
+    this.#listener = listener;
   }
   write(chunk: Uint8Array): boolean {
     if (this.#req.destroyed || this.#req.writableEnded) return true;
-    return this.#req.write(chunk);
+    if (this.#req.write(chunk)) return true;
+    // Unary calls never fill the buffer: `drain` is listened for from the first time a write does.
+    if (!this.#drainHooked) {
+      this.#drainHooked = true;
+      const l = this.#listener;
+      this.#req.on("drain", () => l.onDrain());
+    }
+    return false;
   }
   end(chunk?: Uint8Array): void {
     if (this.#req.destroyed || this.#req.writableEnded) return;

@@ -6,7 +6,7 @@ import type { InHeaders } from "./seam.js";
  * turn the metadata values `a` and `b` into the one value `a, b`; gRPC keeps them apart.
  */
 export function headersFromRaw(raw: readonly string[] | undefined, fallback: InHeaders): InHeaders {
-  if (raw === undefined || raw.length === 0) return fallback;
+  if (raw === undefined || raw.length === 0 || !hasRepeatedName(raw)) return fallback;
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
@@ -17,4 +17,18 @@ export function headersFromRaw(raw: readonly string[] | undefined, fallback: InH
     else existing.push(value);
   }
   return out;
+}
+
+/** True when a name occurs twice (case-insensitively). */
+function hasRepeatedName(raw: readonly string[]): boolean {
+  for (let i = 2; i < raw.length; i += 2) {
+    const name = raw[i];
+    for (let j = 0; j < i; j += 2) {
+      const other = raw[j]!;
+      // HTTP/1.1 names keep the sender's case.
+      if (other === name || (other.length === name!.length && other.toLowerCase() === name!.toLowerCase()))
+        return true;
+    }
+  }
+  return false;
 }
