@@ -7,6 +7,7 @@ import { type Child, startChild, useSources } from "./lib/children.js";
 import { killAll } from "./lib/cleanup.js";
 import { type CpuProfile, formatSummary, summarizeProfile } from "./lib/cpuprofile.js";
 import { runH2load } from "./lib/h2load.js";
+import { acquireBenchLock } from "./lib/lock.js";
 import { rawDir } from "./lib/paths.js";
 import { cpuWindow } from "./lib/proc.js";
 import { verifyCall } from "./lib/verify.js";
@@ -61,6 +62,7 @@ rmSync(profileDir, { recursive: true, force: true });
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
+await acquireBenchLock();
 let child: Child | undefined;
 try {
   child = await startChild({

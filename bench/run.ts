@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useSources } from "./lib/children.js";
 import { killAll } from "./lib/cleanup.js";
+import { acquireBenchLock } from "./lib/lock.js";
 import { parseOptions, type ScenarioName } from "./lib/options.js";
 import { rawDir, rootDir } from "./lib/paths.js";
 import { machineInfo } from "./lib/proc.js";
@@ -98,6 +99,7 @@ if (options.report !== undefined) {
   process.exit(0);
 }
 
+await acquireBenchLock();
 const results = new Results();
 const before = machineInfo();
 const started = new Date();
