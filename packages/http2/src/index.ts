@@ -1,4 +1,16 @@
 export { ByteWriter } from "./byte-writer.js";
+export {
+  isValidFieldName,
+  isValidFieldValue,
+  type RequestInfo,
+  validateRequestHeaders,
+  validateTrailers,
+} from "./connection/header-validation.js";
+export {
+  ServerConnection,
+  type ServerConnectionListener,
+  type ServerConnectionOptions,
+} from "./connection/server-connection.js";
 export { connectionError, ErrorCode, errorCodeName, Http2Error, streamError } from "./errors.js";
 export { type FrameHandler, FrameParser, type FrameParserOptions } from "./frame/frame-parser.js";
 export {
