@@ -141,6 +141,13 @@ class NodeServerStream implements ServerStream {
   #trailers: OutHeaders | undefined;
   #listener: ServerStreamListener | undefined;
   #drainHooked = false;
+  #corked = false;
+
+  /** Ends the batch that `write` started. */
+  uncork(): void {
+    this.#corked = false;
+    this.#stream.uncork();
+  }
 
   constructor(stream: http2.ServerHttp2Stream, headers: InHeaders, raw: string[] | undefined) {
     this.#stream = stream;
@@ -224,7 +231,15 @@ class NodeServerStream implements ServerStream {
 
   write(chunk: Uint8Array): boolean {
     if (this.closed) return true;
-    if (this.#stream.write(chunk)) return true;
+    const s = this.#stream;
+    if (!this.#corked) {
+      // Messages written in one run of the event loop's job queues (a generator yielding in a loop)
+      // leave as one batch: corked now, uncorked once the queues are empty.
+      this.#corked = true;
+      s.cork();
+      process.nextTick(uncork, this);
+    }
+    if (s.write(chunk)) return true;
     // Most calls never fill the stream's buffer: `drain` is listened for from the first time one does.
     if (!this.#drainHooked && this.#listener !== undefined) {
       this.#drainHooked = true;
@@ -252,4 +267,8 @@ class NodeServerStream implements ServerStream {
   resume(): void {
     this.#stream.resume();
   }
+}
+
+function uncork(stream: NodeServerStream): void {
+  stream.uncork();
 }
