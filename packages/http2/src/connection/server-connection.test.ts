@@ -252,6 +252,31 @@ describe("§5.1 stream states, §8.1 request and response", () => {
     assert.deepEqual(send(client.build((w) => writeData(w, 1, new Uint8Array(100), true))), []);
   });
 
+  test("answering from inside onStreamOpen: the close is told once onStreamOpen has returned", () => {
+    for (const endStream of [false, true]) {
+      const { conn, app, client, send } = setup();
+      app.react = (e) => {
+        if (e[0] === "open") conn.respond(e[1], [":status", "200", "grpc-status", "12"], true);
+      };
+      const frames = send(client.headers(1, GET, endStream));
+      assert.deepEqual(app.events, [
+        ["open", 1, GET, endStream],
+        ["close", 1, 0],
+      ]);
+      assert.equal(frames[0]!.type, "headers");
+      assert.equal(rst(frames, 1), endStream ? undefined : ErrorCode.NO_ERROR);
+    }
+  });
+
+  test("resetting from inside onStreamOpen", () => {
+    const { conn, app, client, send } = setup();
+    app.react = (e) => {
+      if (e[0] === "open") conn.reset(e[1], ErrorCode.REFUSED_STREAM);
+    };
+    assert.equal(rst(send(client.headers(1, GET, false)), 1), ErrorCode.REFUSED_STREAM);
+    assert.deepEqual(app.events[1], ["close", 1, ErrorCode.REFUSED_STREAM]);
+  });
+
   describe("idle streams (§5.1)", () => {
     for (const [name, frame] of [
       ["DATA", (w: Parameters<typeof writeData>[0]) => writeData(w, 1, hex("00"), false)],
@@ -462,6 +487,45 @@ describe("§8.2, §8.3 header validation through the connection", () => {
     send(client.headers(3, GET, true));
     assert.deepEqual(app.events[0], ["open", 3, GET, true]);
   });
+});
+
+describe("SETTINGS_MAX_HEADER_LIST_SIZE both ways", () => {
+  test("one long value is a 431 like any list over the limit, not a connection error", () => {
+    const { conn, app, client, send } = setup({ maxHeaderListSize: 1000 });
+    const frames = send(client.headers(1, [...GET, "x-big", "v".repeat(5000)], true));
+    assert.deepEqual(frames, [
+      { type: "headers", streamId: 1, headers: [":status", "431"], endStream: true },
+    ]);
+    assert.equal(conn.isClosed, false);
+    assert.deepEqual(app.events, []);
+  });
+
+  test("the response to a list over the limit can be configured (a gRPC status, say)", () => {
+    const grpc = [":status", "200", "content-type", "application/grpc", "grpc-status", "8"];
+    const { client, send } = setup({ maxHeaderListSize: 1000, headerListTooLargeResponse: grpc });
+    const frames = send(client.headers(1, [...GET, "x-big", "v".repeat(2000)], true));
+    assert.deepEqual(frames, [{ type: "headers", streamId: 1, headers: grpc, endStream: true }]);
+  });
+
+  test("headers or trailers over the client's limit are not sent: the stream is reset (INTERNAL_ERROR)", () => {
+    const { conn, app, client, send, flush } = setup({}, [6, 200]);
+    send(client.headers(1, GET, true), client.headers(3, GET, true));
+    conn.respond(1, [":status", "200", "x-big", "v".repeat(200)], false);
+    assert.deepEqual(flush(), [{ type: "rst", streamId: 1, code: ErrorCode.INTERNAL_ERROR }]);
+    assert.deepEqual(app.events[app.events.length - 1], ["close", 1, ErrorCode.INTERNAL_ERROR]);
+    conn.respond(3, [":status", "200"], false);
+    conn.end(3, ["grpc-status", "0", "x-big", "v".repeat(200)]);
+    const frames = flush();
+    assert.equal(frames[0]!.type, "headers");
+    assert.deepEqual(frames[1], { type: "rst", streamId: 3, code: ErrorCode.INTERNAL_ERROR });
+  });
+});
+
+test("our own sending limit (maxSendHeaderListSize) applies when the client sets none", () => {
+  const { conn, client, send, flush } = setup({ maxSendHeaderListSize: 1000 });
+  send(client.headers(1, GET, true));
+  conn.respond(1, [":status", "200", "x-big", "v".repeat(1000)], false);
+  assert.deepEqual(flush(), [{ type: "rst", streamId: 1, code: ErrorCode.INTERNAL_ERROR }]);
 });
 
 describe("§5.1.2 MAX_CONCURRENT_STREAMS", () => {

@@ -75,7 +75,10 @@ export interface ServerConnectionListener<S> {
 export interface ServerConnectionOptions {
   /** SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100. */
   maxConcurrentStreams?: number;
-  /** SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window. Default 1 MiB. */
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window, the most a client sends ahead of
+   * a handler that does not read. Default 65535 (the protocol's, and node:http2's).
+   */
   initialWindowSize?: number;
   /** The connection's receive window (raised from 65535 by WINDOW_UPDATE). Default 4 MiB. */
   connectionWindowSize?: number;
@@ -87,6 +90,17 @@ export interface ServerConnectionOptions {
   headerTableSize?: number;
   /** Queued output octets per stream above which `write` returns false. Default 65536. */
   streamHighWaterMark?: number;
+  /**
+   * The response to a request whose header list exceeds `maxHeaderListSize` (a complete header
+   * section, sent with END_STREAM). Default `[":status", "431"]` (Request Header Fields Too
+   * Large); a gRPC server answers with a gRPC status instead.
+   */
+  headerListTooLargeResponse?: readonly string[];
+  /**
+   * The largest header list we send (RFC 9113 §6.5.2 accounting), whatever the client allows: a
+   * response over it resets the stream (INTERNAL_ERROR). Default 65536.
+   */
+  maxSendHeaderListSize?: number;
 }
 
 /**
@@ -132,6 +146,10 @@ class Stream<S> {
   queued = 0;
   inSendList = false;
   needDrain = false;
+  /** `onStreamOpen` has returned: `user` is set, and events can be told. */
+  opened = false;
+  /** Closed from inside `onStreamOpen`: the code to tell once it returns. */
+  closeCode = 0;
 
   constructor(id: number, recvWindow: number, sendWindow: number) {
     this.id = id;
@@ -173,9 +191,14 @@ export class ServerConnection<S> implements FrameHandler {
   private readonly connWindowTarget: number;
   private connSendWindow = DEFAULT_WINDOW;
 
+  private readonly tooLargeResponse: readonly string[];
+
   // the peer's settings
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrameSize = MIN_MAX_FRAME_SIZE;
+  /** The smaller of the client's SETTINGS_MAX_HEADER_LIST_SIZE and our own sending limit. */
+  private sendHeaderListLimit: number;
+  private readonly maxSendHeaderListSize: number;
 
   /** Streams with queued data that wait for connection window, served round-robin. */
   private sendList: Stream<S>[] = [];
@@ -187,26 +210,28 @@ export class ServerConnection<S> implements FrameHandler {
     this.listener = listener;
     this.maxConcurrentStreams = options.maxConcurrentStreams ?? 100;
     this.streams = new StreamTable(Math.min(this.maxConcurrentStreams, 4096) * 2);
-    this.localInitialWindow = options.initialWindowSize ?? 1 << 20;
+    this.localInitialWindow = options.initialWindowSize ?? DEFAULT_WINDOW;
     this.connWindowTarget = options.connectionWindowSize ?? 4 << 20;
     const maxFrameSize = options.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
     const maxHeaderListSize = options.maxHeaderListSize ?? 16384;
     this.localHeaderTableSize = options.headerTableSize ?? DEFAULT_HEADER_TABLE_SIZE;
     this.streamHighWaterMark = options.streamHighWaterMark ?? 65536;
+    this.tooLargeResponse = options.headerListTooLargeResponse ?? [":status", "431"];
+    this.maxSendHeaderListSize = options.maxSendHeaderListSize ?? 65536;
+    this.sendHeaderListLimit = this.maxSendHeaderListSize;
     checkRange("initialWindowSize", this.localInitialWindow, 0, MAX_WINDOW_SIZE);
     checkRange("connectionWindowSize", this.connWindowTarget, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
     checkRange("maxFrameSize", maxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
     checkRange("maxConcurrentStreams", this.maxConcurrentStreams, 0, 0xffffffff);
-    this.parser = new FrameParser(this, {
-      role: "server",
-      maxFrameSize,
-      maxHeaderBlockSize: Math.max(maxHeaderListSize * 2, 65536),
-    });
+    const maxHeaderBlockSize = Math.max(maxHeaderListSize * 2, 65536);
+    this.parser = new FrameParser(this, { role: "server", maxFrameSize, maxHeaderBlockSize });
     this.decoder = new HpackDecoder({
       // Until the client acknowledges a smaller size it may still use the initial 4096.
       maxTableSize: Math.max(this.localHeaderTableSize, DEFAULT_HEADER_TABLE_SIZE),
       maxHeaderListSize,
-      maxStringLength: maxHeaderListSize,
+      // Strings are bounded by the block already; a long one must reach the list limit (a 431
+      // for that request), not end the connection.
+      maxStringLength: maxHeaderBlockSize * 2,
     });
     // The server connection preface: SETTINGS first (§3.4), then the connection window.
     const settings: number[] = [SettingId.MAX_CONCURRENT_STREAMS, this.maxConcurrentStreams];
@@ -354,7 +379,13 @@ export class ServerConnection<S> implements FrameHandler {
     this.streams.add(stream);
     this.activeStreams++;
     stream.user = this.listener.onStreamOpen(streamId, fields, endStream);
-    if (endStream && stream.state !== STATE_CLOSED) this.listener.onStreamEnd(stream.user);
+    stream.opened = true;
+    if (stream.state === STATE_CLOSED) {
+      // The application answered (or reset) the stream from inside onStreamOpen.
+      this.listener.onStreamClose(stream.user, stream.closeCode);
+      return;
+    }
+    if (endStream) this.listener.onStreamEnd(stream.user);
   }
 
   private onTrailers(s: Stream<S>, fields: string[], fits: boolean, endStream: boolean): void {
@@ -460,6 +491,9 @@ export class ServerConnection<S> implements FrameHandler {
         case SettingId.MAX_FRAME_SIZE:
           this.peerMaxFrameSize = value;
           break;
+        case SettingId.MAX_HEADER_LIST_SIZE:
+          this.sendHeaderListLimit = Math.min(value, this.maxSendHeaderListSize);
+          break;
       }
     }
     writeSettingsAck(this.out);
@@ -559,11 +593,27 @@ export class ServerConnection<S> implements FrameHandler {
     this.depth++;
     try {
       s.headersSent = true;
+      if (!this.fitsPeerLimit(headers)) {
+        this.resetStream(s, ErrorCode.INTERNAL_ERROR);
+        return;
+      }
       this.writeHeaderBlock(streamId, headers, endStream, flags);
       if (endStream) this.localEnded(s);
     } finally {
       this.leave();
     }
+  }
+
+  /**
+   * Whether a header list is within the peer's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2) and our own
+   * sending limit: one that is not would be refused by the peer, so the stream is reset
+   * (INTERNAL_ERROR) instead.
+   */
+  private fitsPeerLimit(fields: readonly string[]): boolean {
+    const limit = this.sendHeaderListLimit;
+    let size = 0;
+    for (let i = 0; i < fields.length; i++) size += fields[i]!.length;
+    return size + 16 * fields.length <= limit; // 32 octets per field, two strings per field
   }
 
   /**
@@ -751,6 +801,10 @@ export class ServerConnection<S> implements FrameHandler {
       }
     } else if (s.endQueued && s.state !== STATE_CLOSED) {
       if (s.trailers !== undefined && s.trailers.length > 0) {
+        if (!this.fitsPeerLimit(s.trailers)) {
+          this.resetStream(s, ErrorCode.INTERNAL_ERROR);
+          return;
+        }
         this.writeHeaderBlock(s.id, s.trailers, true, s.trailerFlags);
       } else {
         writeData(out, s.id, EMPTY, true);
@@ -815,9 +869,9 @@ export class ServerConnection<S> implements FrameHandler {
     this.closed.add(streamId, ClosedHow.RESET_BY_US);
   }
 
-  /** A request whose header list is over our limit: answered 431 (§10.5.1). */
+  /** A request whose header list is over our limit: answered 431 (§10.5.1) or as configured. */
   private refuseTooLarge(streamId: number, endStream: boolean): void {
-    this.writeHeaderBlock(streamId, [":status", "431"], true, undefined);
+    this.writeHeaderBlock(streamId, this.tooLargeResponse, true, undefined);
     if (!endStream) writeRstStream(this.out, streamId, ErrorCode.NO_ERROR);
     this.closed.add(streamId, ClosedHow.RESET_BY_US);
   }
@@ -832,7 +886,8 @@ export class ServerConnection<S> implements FrameHandler {
     this.streams.delete(s);
     this.closed.add(s.id, how);
     this.activeStreams--;
-    this.listener.onStreamClose(s.user!, errorCode);
+    if (s.opened) this.listener.onStreamClose(s.user!, errorCode);
+    else s.closeCode = errorCode;
     if (this.phase === CONN_DRAINING && this.activeStreams === 0) this.closeGracefully();
   }
 
@@ -850,7 +905,8 @@ export class ServerConnection<S> implements FrameHandler {
       s.queued = 0;
       this.streams.delete(s);
       this.activeStreams--;
-      this.listener.onStreamClose(s.user!, errorCode);
+      if (s.opened) this.listener.onStreamClose(s.user!, errorCode);
+      else s.closeCode = errorCode;
     }
   }
 

@@ -17,6 +17,7 @@ import {
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
+import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
 import { type CorsOptions, createCors } from "./cors.js";
@@ -47,6 +48,11 @@ export interface ServerOptions {
   readonly grpcWeb?: boolean;
   /** CORS for gRPC-Web calls from pages of other origins (default: none, same-origin only). */
   readonly cors?: CorsOptions;
+  /**
+   * The HTTP/2 engine: `node` (default) is node:http2; `grpc-ts` is our own engine
+   * (@grpc-ts/http2), experimental until it passes everything node:http2 passes.
+   */
+  readonly engine?: "node" | "grpc-ts";
 }
 
 export interface ListenOptions {
@@ -295,7 +301,8 @@ export function createServer(options: ServerOptions = {}): Server {
     async listen(address, listenOptions = {}) {
       if (state !== "serving") throw new Error("the server was shut down");
       const target = parseListenAddress(address);
-      const { engine, port } = await listenNodeHttp2(target, {
+      const listenEngine = options.engine === "grpc-ts" ? listenGrpcTsHttp2 : listenNodeHttp2;
+      const { engine, port } = await listenEngine(target, {
         onStream,
         ...(listenOptions.tls === undefined ? {} : { tls: listenOptions.tls }),
         ...(options.maxConcurrentStreams === undefined

@@ -1,0 +1,464 @@
+/**
+ * Our own HTTP/2 engine (@grpc-ts/http2) behind the seam: the sans-I/O `ServerConnection` on
+ * `node:net` and `node:tls` sockets. Selected with `createServer({ engine: "grpc-ts" })`; node:http2
+ * stays the default until this engine passes everything it passes.
+ *
+ * Output is batched: what the connection produces while handling one chunk from the socket is one
+ * `socket.write`, and what handlers produce later (after awaiting) is flushed once per turn of the
+ * event loop (`setImmediate`), so many calls answered in one turn share a write.
+ *
+ * HTTP/1.1 on the same port (gRPC-Web) goes to node:http like with node:http2: by the first bytes
+ * in plaintext, by ALPN over TLS.
+ */
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import type { TlsInfo } from "@grpc-ts/core";
+import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
+import { createHttp1Acceptor } from "./node-http1-stream.js";
+import type { EngineListenOptions, ListenTarget } from "./node-server.js";
+import { peerOf, tlsInfoOf } from "./peer.js";
+import { sniffHttpVersion } from "./protocol-sniff.js";
+import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
+
+/** A request whose metadata is over the limit gets a gRPC status (node:http2 resets the stream). */
+const TOO_LARGE_RESPONSE = [
+  ":status",
+  "200",
+  "content-type",
+  "application/grpc",
+  "grpc-status",
+  "8", // RESOURCE_EXHAUSTED
+  "grpc-message",
+  "request metadata exceeds the server's limit",
+];
+
+/** How long a client has to acknowledge our SETTINGS (RFC 9113 §6.5.3). */
+const SETTINGS_TIMEOUT_MS = 10_000;
+/** How long the first GOAWAY of a shutdown waits for its PING's answer before the final one. */
+const GOAWAY_PING_TIMEOUT_MS = 1_000;
+
+export function listenGrpcTsHttp2(
+  target: ListenTarget,
+  options: EngineListenOptions,
+): Promise<{ engine: ServerEngine; port: number }> {
+  const connections = new Set<H2Connection>();
+  const http1 = createHttp1Acceptor(options.onStream);
+  const startHttp2 = (socket: Socket) => {
+    const c = new H2Connection(socket, options, connections);
+    connections.add(c);
+  };
+  let listener: NetServer;
+  if (options.tls === undefined) {
+    listener = createNetServer((socket) =>
+      sniffHttpVersion(socket, (isHttp2) => {
+        if (isHttp2) startHttp2(socket);
+        else http1.accept(socket);
+      }),
+    );
+  } else {
+    const tls = options.tls;
+    listener = createTlsServer(
+      {
+        key: tls.key,
+        cert: tls.cert,
+        ...(tls.ca === undefined ? {} : { ca: tls.ca as string | Buffer | (string | Buffer)[] }),
+        requestCert: (tls.clientCert ?? "none") !== "none",
+        rejectUnauthorized: tls.clientCert === "require",
+        ALPNProtocols: ["h2", "http/1.1"],
+      },
+      (socket: TLSSocket) => {
+        if (socket.alpnProtocol === "h2") startHttp2(socket);
+        else http1.accept(socket);
+      },
+    );
+    listener.on("tlsClientError", () => {});
+  }
+
+  const engine: ServerEngine = {
+    stopAccepting: () =>
+      new Promise<void>((resolve) => {
+        if (!listener.listening) resolve();
+        else listener.close(() => resolve());
+      }),
+    goAwayAll() {
+      for (const c of connections) c.shutdown();
+      http1.closeIdle();
+    },
+    destroyAll() {
+      for (const c of connections) c.destroy();
+      http1.destroyAll();
+    },
+    get connectionCount() {
+      return connections.size + http1.connectionCount;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    listener.once("error", onError);
+    const done = () => {
+      listener.off("error", onError);
+      listener.on("error", () => {});
+      const addr = listener.address();
+      resolve({ engine, port: typeof addr === "object" && addr !== null ? addr.port : 0 });
+    };
+    if ("path" in target) listener.listen(target.path, done);
+    else listener.listen(target.port, target.host, done);
+  });
+}
+
+/** One HTTP/2 connection: a socket and a ServerConnection, the listener of its events. */
+class H2Connection implements ServerConnectionListener<H2Stream> {
+  readonly conn: ServerConnection<H2Stream>;
+  readonly peer: string;
+  readonly tls: TlsInfo | undefined;
+  private readonly socket: Socket;
+  private readonly onStream: (stream: ServerStream) => void;
+  private readonly registry: Set<H2Connection>;
+  private flushScheduled = false;
+  /** Streams whose close the seam is told after the output that ended them is written. */
+  private closing: H2Stream[] = [];
+  private settingsTimer: ReturnType<typeof setTimeout> | undefined;
+  private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
+    this.socket = socket;
+    this.onStream = options.onStream;
+    this.registry = registry;
+    // Read the peer now: once the connection is gone, its socket address is too.
+    this.peer = peerOf(socket);
+    this.tls = tlsInfoOf(socket);
+    this.conn = new ServerConnection<H2Stream>(this, {
+      maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
+      maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
+      headerListTooLargeResponse: TOO_LARGE_RESPONSE,
+    });
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => this.closed());
+    this.settingsTimer = setTimeout(() => {
+      this.settingsTimer = undefined;
+      this.conn.settingsTimedOut();
+      this.flush();
+    }, SETTINGS_TIMEOUT_MS);
+    this.settingsTimer.unref();
+    this.flush(); // our SETTINGS
+    socket.resume(); // the plaintext sniffer leaves it paused, its first bytes put back
+  }
+
+  private receive(chunk: Buffer): void {
+    try {
+      this.conn.receive(chunk);
+    } catch {
+      // A handler threw from inside an event: the connection's state cannot be trusted now.
+      this.conn.terminate(ErrorCode.INTERNAL_ERROR, "internal error");
+    }
+    if (this.settingsTimer !== undefined && !this.conn.settingsAckPending) {
+      clearTimeout(this.settingsTimer);
+      this.settingsTimer = undefined;
+    }
+    this.flush();
+  }
+
+  /**
+   * Writes what the connection has produced, then tells the closes of streams: a call that learns
+   * its stream closed may end the server at once (a shutdown waiting for it), and its response
+   * must be on the socket by then. Ends the socket once the connection is over.
+   */
+  flush(): void {
+    const out = this.conn.takeOutput();
+    const closing = this.closing;
+    if (closing.length > 0) this.closing = [];
+    if (out !== undefined && !this.socket.destroyed) {
+      // Closes are told once the socket has taken the bytes that ended the streams, a turn of the
+      // event loop later (as node:http2 does): by then a client in this process has read them.
+      if (closing.length > 0) this.socket.write(out, () => setImmediate(tellCloses, closing));
+      else this.socket.write(out);
+    } else if (closing.length > 0) {
+      tellCloses(closing);
+    }
+    if (this.conn.isClosed && !this.socket.destroyed) this.socket.end();
+  }
+
+  /** Output produced outside `receive` (handlers answering later) goes out once per loop turn. */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(flushConnection, this);
+  }
+
+  runScheduledFlush(): void {
+    this.flushScheduled = false;
+    this.flush();
+  }
+
+  shutdown(): void {
+    this.conn.shutdown();
+    this.flush();
+    if (this.goAwayTimer === undefined && !this.conn.isClosed) {
+      this.goAwayTimer = setTimeout(() => {
+        this.conn.finishShutdown();
+        this.flush();
+      }, GOAWAY_PING_TIMEOUT_MS);
+      this.goAwayTimer.unref();
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private closed(): void {
+    this.conn.transportClosed();
+    this.flush();
+    if (this.settingsTimer !== undefined) clearTimeout(this.settingsTimer);
+    if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
+    this.registry.delete(this);
+  }
+
+  // ---- ServerConnectionListener ----
+
+  onStreamOpen(streamId: number, headers: string[], _endStream: boolean): H2Stream {
+    const stream = new H2Stream(this, streamId, headers);
+    this.onStream(stream);
+    return stream;
+  }
+
+  onStreamData(stream: H2Stream, data: Uint8Array): void {
+    stream.data(data);
+  }
+
+  onStreamTrailers(_stream: H2Stream, _trailers: string[]): void {
+    // gRPC requests carry no trailers; the seam has no event for them.
+  }
+
+  onStreamEnd(stream: H2Stream): void {
+    stream.ended();
+  }
+
+  onStreamDrain(stream: H2Stream): void {
+    stream.listener?.onDrain();
+  }
+
+  onStreamClose(stream: H2Stream, errorCode: number): void {
+    stream.closedWith(errorCode);
+    this.closing.push(stream);
+    this.scheduleFlush();
+  }
+
+  onGoAway(): void {}
+
+  onConnectionClose(_error: Http2Error | undefined): void {
+    if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
+    this.scheduleFlush();
+  }
+}
+
+function flushConnection(c: H2Connection): void {
+  c.runScheduledFlush();
+}
+
+function tellCloses(streams: H2Stream[]): void {
+  for (const stream of streams) stream.tellClose();
+}
+
+/** One request stream of our engine, as the seam's ServerStream. */
+class H2Stream implements ServerStream {
+  readonly httpVersion = "2" as const;
+  listener: ServerStreamListener | undefined;
+  private readonly connection: H2Connection;
+  private readonly id: number;
+  private readonly fields: string[];
+  private headersObject: InHeaders | undefined;
+  private metadataObject: InHeaders | undefined;
+  private sent = false;
+  private isClosed = false;
+  private paused = false;
+  /** Data and end that arrived while paused (or before `listen`). */
+  private held: Uint8Array[] = [];
+  private endHeld = false;
+  private closeCode = 0;
+  /** Closed, and the connection has flushed since: `onClose` is due (on `listen` if not yet listened). */
+  private closeToTell = false;
+
+  constructor(connection: H2Connection, id: number, fields: string[]) {
+    this.connection = connection;
+    this.id = id;
+    this.fields = fields;
+  }
+
+  get headers(): InHeaders {
+    this.headersObject ??= headersOf(this.fields, false);
+    return this.headersObject;
+  }
+
+  get metadataHeaders(): InHeaders {
+    this.metadataObject ??= headersOf(this.fields, true);
+    return this.metadataObject;
+  }
+
+  get peer(): string {
+    return this.connection.peer;
+  }
+
+  get tls(): TlsInfo | undefined {
+    return this.connection.tls;
+  }
+
+  get headersSent(): boolean {
+    return this.sent;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  listen(listener: ServerStreamListener): void {
+    this.listener = listener;
+    if (this.closeToTell) this.tellClose();
+    else this.deliverHeld();
+  }
+
+  respond(headers: OutHeaders, endStream: boolean): void {
+    if (this.isClosed || this.sent) return;
+    this.sent = true;
+    this.connection.conn.respond(this.id, fieldsOf(headers), endStream);
+    this.connection.scheduleFlush();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.isClosed) return true;
+    const ok = this.connection.conn.write(this.id, chunk);
+    this.connection.scheduleFlush();
+    return ok;
+  }
+
+  end(trailers: OutHeaders, lastChunk?: Uint8Array): void {
+    if (this.isClosed) return;
+    const conn = this.connection.conn;
+    if (lastChunk !== undefined && lastChunk.length > 0) conn.write(this.id, lastChunk);
+    conn.end(this.id, fieldsOf(trailers));
+    this.connection.scheduleFlush();
+  }
+
+  reset(code: number): void {
+    if (this.isClosed) return;
+    this.connection.conn.reset(this.id, code);
+    this.connection.scheduleFlush();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.deliverHeld();
+    this.connection.scheduleFlush(); // window updates for what was consumed
+  }
+
+  // ---- from the connection ----
+
+  data(chunk: Uint8Array): void {
+    const l = this.listener;
+    if (l === undefined || this.paused || this.held.length > 0) {
+      this.held.push(chunk);
+      return;
+    }
+    l.onData(chunk);
+    // Consumed as delivered: while paused, held data is not, and the client's window closes.
+    this.connection.conn.consume(this.id, chunk.length);
+  }
+
+  ended(): void {
+    if (this.listener === undefined || this.paused || this.held.length > 0) {
+      this.endHeld = true;
+      return;
+    }
+    this.listener.onEnd();
+  }
+
+  /** The stream is gone (writes are ignored from now); `tellClose` follows after the next flush. */
+  closedWith(code: number): void {
+    this.isClosed = true;
+    this.closeCode = code;
+  }
+
+  tellClose(): void {
+    const l = this.listener;
+    if (l === undefined) {
+      this.closeToTell = true; // told on listen
+      return;
+    }
+    this.closeToTell = false;
+    this.releaseHeld();
+    l.onClose(this.closeCode);
+  }
+
+  private deliverHeld(): void {
+    const l = this.listener;
+    if (l === undefined || this.isClosed) return;
+    // bounded: each pass takes one chunk, and a pause (or a close) stops it
+    while (this.held.length > 0 && !this.paused && !this.isClosed) {
+      const chunk = this.held.shift()!;
+      l.onData(chunk);
+      this.connection.conn.consume(this.id, chunk.length);
+    }
+    if (this.endHeld && this.held.length === 0 && !this.paused && !this.isClosed) {
+      this.endHeld = false;
+      l.onEnd();
+    }
+  }
+
+  /** Held data nobody will read is still returned to the connection's window. */
+  private releaseHeld(): void {
+    let n = 0;
+    for (const c of this.held) n += c.length;
+    this.held.length = 0;
+    this.endHeld = false;
+    if (n > 0) this.connection.conn.consume(this.id, n);
+  }
+}
+
+/**
+ * The seam's header objects from the decoded field list: repeated names joined (`, `, or `; `
+ * for cookies) for `headers`, or kept apart as arrays for `metadataHeaders`.
+ */
+function headersOf(fields: readonly string[], keepApart: boolean): InHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const value = fields[i + 1]!;
+    const existing = out[name];
+    if (existing === undefined) out[name] = value;
+    else if (keepApart) {
+      if (typeof existing === "string") out[name] = [existing, value];
+      else existing.push(value);
+    } else {
+      out[name] = `${existing as string}${name === "cookie" ? "; " : ", "}${value}`;
+    }
+  }
+  return out;
+}
+
+/** A seam header object as a field list, pseudo-headers first (RFC 9113 §8.3). */
+function fieldsOf(headers: OutHeaders): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    if (name.charCodeAt(0) !== 0x3a) continue;
+    pushField(out, name, headers[name]!);
+  }
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 0x3a) continue;
+    pushField(out, name, headers[name]!);
+  }
+  return out;
+}
+
+function pushField(out: string[], name: string, value: string | string[]): void {
+  const lower = name.toLowerCase();
+  if (typeof value === "string") out.push(lower, value);
+  else for (const v of value) out.push(lower, v);
+}
