@@ -837,6 +837,51 @@ describe("§6.7 PING, §6.8 GOAWAY", () => {
   });
 });
 
+describe("protections", () => {
+  test("rapid reset (CVE-2023-44487): streams opened and reset unanswered spend a budget, then GOAWAY ENHANCE_YOUR_CALM", () => {
+    const { conn, app, client, send } = setup({ resetBudget: 100, maxConcurrentStreams: 1000 });
+    let frames: ServerFrame[] = [];
+    for (let i = 0; i < 101 && !conn.isClosed; i++) {
+      const id = 1 + 2 * i;
+      frames = send(
+        client.headers(id, GET, false),
+        client.build((w) => writeRstStream(w, id, ErrorCode.CANCEL)),
+      );
+    }
+    assert.deepEqual(goaway(frames), { code: ErrorCode.ENHANCE_YOUR_CALM, lastStreamId: 201 });
+    assert.equal(app.events.filter((e) => e[0] === "open").length, 101);
+  });
+
+  test("a client that cancels now and then, between calls that complete, is never cut off", () => {
+    const { conn, client, send } = setup({ resetBudget: 10 });
+    for (let i = 0; i < 200; i++) {
+      const id = 1 + 2 * i;
+      if (i % 2 === 0) {
+        send(
+          client.headers(id, GET, false),
+          client.build((w) => writeRstStream(w, id, ErrorCode.CANCEL)),
+        );
+      } else {
+        send(client.headers(id, GET, true));
+        conn.respond(id, [":status", "200"], true);
+      }
+    }
+    assert.equal(conn.isClosed, false);
+  });
+
+  test("a reset after the response started does not count", () => {
+    const { conn, client, send, flush } = setup({ resetBudget: 5 });
+    for (let i = 0; i < 20; i++) {
+      const id = 1 + 2 * i;
+      send(client.headers(id, GET, false));
+      conn.respond(id, [":status", "200"], false);
+      flush();
+      send(client.build((w) => writeRstStream(w, id, ErrorCode.CANCEL)));
+    }
+    assert.equal(conn.isClosed, false);
+  });
+});
+
 describe("connection errors from below", () => {
   test("a bad header block: GOAWAY COMPRESSION_ERROR", () => {
     const { client, send } = setup();

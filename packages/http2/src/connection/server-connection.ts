@@ -101,6 +101,14 @@ export interface ServerConnectionOptions {
    * response over it resets the stream (INTERNAL_ERROR). Default 65536.
    */
   maxSendHeaderListSize?: number;
+  /**
+   * Rapid reset (CVE-2023-44487) protection: streams the client resets before we answered them
+   * draw from this budget, and streams completed normally refill it (up to this value); when it is
+   * spent the connection ends with GOAWAY ENHANCE_YOUR_CALM. So a client that cancels calls now
+   * and then is never cut off, but one that opens and resets streams to load the server for free
+   * is, after this many. Default 1000.
+   */
+  resetBudget?: number;
 }
 
 /**
@@ -192,6 +200,8 @@ export class ServerConnection<S> implements FrameHandler {
   private connSendWindow = DEFAULT_WINDOW;
 
   private readonly tooLargeResponse: readonly string[];
+  private readonly maxResetBudget: number;
+  private resetBudget: number;
 
   // the peer's settings
   private peerInitialWindow = DEFAULT_WINDOW;
@@ -217,6 +227,8 @@ export class ServerConnection<S> implements FrameHandler {
     this.localHeaderTableSize = options.headerTableSize ?? DEFAULT_HEADER_TABLE_SIZE;
     this.streamHighWaterMark = options.streamHighWaterMark ?? 65536;
     this.tooLargeResponse = options.headerListTooLargeResponse ?? [":status", "431"];
+    this.maxResetBudget = options.resetBudget ?? 1000;
+    this.resetBudget = this.maxResetBudget;
     this.maxSendHeaderListSize = options.maxSendHeaderListSize ?? 65536;
     this.sendHeaderListLimit = this.maxSendHeaderListSize;
     checkRange("initialWindowSize", this.localInitialWindow, 0, MAX_WINDOW_SIZE);
@@ -464,6 +476,12 @@ export class ServerConnection<S> implements FrameHandler {
       return; // closed: ignored
     }
     this.closeStream(s, errorCode, ClosedHow.RESET_BY_PEER);
+    if (!s.headersSent && --this.resetBudget < 0) {
+      throw new Http2Error(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `more than ${this.maxResetBudget} streams reset by the client before an answer`,
+      );
+    }
   }
 
   onSettings(params: readonly number[]): void {
@@ -886,6 +904,7 @@ export class ServerConnection<S> implements FrameHandler {
     this.streams.delete(s);
     this.closed.add(s.id, how);
     this.activeStreams--;
+    if (how === ClosedHow.ENDED && this.resetBudget < this.maxResetBudget) this.resetBudget++;
     if (s.opened) this.listener.onStreamClose(s.user!, errorCode);
     else s.closeCode = errorCode;
     if (this.phase === CONN_DRAINING && this.activeStreams === 0) this.closeGracefully();
