@@ -14,6 +14,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
+import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import type { EngineListenOptions, ListenTarget } from "./node-server.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
@@ -75,11 +76,7 @@ export function listenGrpcTsHttp2(
   }
 
   const engine: ServerEngine = {
-    stopAccepting: () =>
-      new Promise<void>((resolve) => {
-        if (!listener.listening) resolve();
-        else listener.close(() => resolve());
-      }),
+    stopAccepting: () => closeListener(listener),
     goAwayAll() {
       for (const c of connections) c.shutdown();
       http1.closeIdle();
@@ -93,18 +90,7 @@ export function listenGrpcTsHttp2(
     },
   };
 
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    listener.once("error", onError);
-    const done = () => {
-      listener.off("error", onError);
-      listener.on("error", () => {});
-      const addr = listener.address();
-      resolve({ engine, port: typeof addr === "object" && addr !== null ? addr.port : 0 });
-    };
-    if ("path" in target) listener.listen(target.path, done);
-    else listener.listen(target.port, target.host, done);
-  });
+  return bindListener(listener, target).then((port) => ({ engine, port }));
 }
 
 /** One HTTP/2 connection: a socket and a ServerConnection, the listener of its events. */

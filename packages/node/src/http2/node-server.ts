@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
@@ -86,11 +87,7 @@ export function listenNodeHttp2(
       : server;
 
   const engine: ServerEngine = {
-    stopAccepting: () =>
-      new Promise<void>((resolve) => {
-        if (!listener.listening) resolve();
-        else listener.close(() => resolve());
-      }),
+    stopAccepting: () => closeListener(listener),
     goAwayAll() {
       for (const s of sessions) if (!s.closed && !s.destroyed) s.close();
       http1.closeIdle();
@@ -104,18 +101,7 @@ export function listenNodeHttp2(
     },
   };
 
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    listener.once("error", onError);
-    const done = () => {
-      listener.off("error", onError);
-      listener.on("error", () => {});
-      const addr = listener.address();
-      resolve({ engine, port: typeof addr === "object" && addr !== null ? addr.port : 0 });
-    };
-    if ("path" in target) listener.listen(target.path, done);
-    else listener.listen(target.port, target.host, done);
-  });
+  return bindListener(listener, target).then((port) => ({ engine, port }));
 }
 
 interface ConnectionInfo {

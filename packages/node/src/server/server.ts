@@ -274,10 +274,7 @@ export function createServer(options: ServerOptions = {}): Server {
     const slash = path.lastIndexOf("/");
     const service = path.slice(1, slash);
     return router.hasService(service)
-      ? new RpcError(
-          Code.UNIMPLEMENTED,
-          `method ${path.slice(slash + 1)} of service ${service} is not implemented`,
-        )
+      ? new RpcError(Code.UNIMPLEMENTED, `unknown method ${path.slice(slash + 1)} for service ${service}`)
       : new RpcError(Code.UNIMPLEMENTED, `unknown service ${service || path}`);
   }
 
