@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type RunResult, runToEnd } from "../../packages/node/src/test-support/run-to-end.js";
 import { FEATURES } from "./features.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -19,39 +20,16 @@ function bufScript(): string {
   return join(dirname(manifestPath), manifest.bin.buf!);
 }
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `buf curl` with the given arguments (and stdin), killing it if it outlives the bound. */
-function bufCurl(args: readonly string[], stdin = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [bufScript(), "curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args],
-      {
-        cwd: root,
-        stdio: ["pipe", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 30_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
+function bufCurl(args: readonly string[], stdin = ""): Promise<RunResult> {
+  return runToEnd(
+    process.execPath,
+    [bufScript(), "curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args],
+    {
+      cwd: root,
+      stdin,
+    },
+  );
 }
 
 /** The JSON values in buf curl's output (pretty-printed objects, one after another). */

@@ -16,6 +16,7 @@ import {
   type ServiceImpl,
 } from "@grpc-ts/node";
 import { addHealth, addReflection, createReflection, ServerReflectionV1alpha } from "@grpc-ts/services";
+import { runToEnd } from "../../../node/src/test-support/run-to-end.js";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -108,41 +109,30 @@ export interface CliRunOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+function cliEnv(options: CliRunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+  for (const [k, v] of Object.entries(options.env ?? {})) env[k] = v;
+  return env;
+}
+
+const cliArgs = (args: readonly string[]) => ["--conditions=source", "--import", tsxLoader, binPath, ...args];
+
 /** Starts the CLI as a process, from its TypeScript sources. */
 export function spawnCli(args: readonly string[], options: CliRunOptions = {}) {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NO_COLOR: undefined,
-    FORCE_COLOR: undefined,
-  };
-  for (const [k, v] of Object.entries(options.env ?? {})) env[k] = v;
-  return spawn(process.execPath, ["--conditions=source", "--import", tsxLoader, binPath, ...args], {
+  return spawn(process.execPath, cliArgs(args), {
     cwd: options.cwd ?? process.cwd(),
-    env,
+    env: cliEnv(options),
     stdio: ["pipe", "pipe", "pipe"],
   });
 }
 
 /** Runs the CLI to its end (killed after 60 s) and collects what it printed. */
 export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(args, options);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 60_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.stdin ?? "");
+  return runToEnd(process.execPath, cliArgs(args), {
+    cwd: options.cwd ?? process.cwd(),
+    env: cliEnv(options),
+    timeoutMs: 60_000,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
 }
 

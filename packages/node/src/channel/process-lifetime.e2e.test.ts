@@ -2,12 +2,12 @@
 // script that makes one call and closes its channel must neither exit before the answer (Node's
 // exit code 13, "unsettled top-level await") nor hang afterwards.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createServer, defineService, type Server } from "../index.js";
+import { runToEnd } from "../test-support/run-to-end.js";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const bytes = { serialize: (b: Uint8Array) => b, deserialize: (b: Uint8Array) => b };
@@ -42,25 +42,11 @@ after(async () => {
 });
 
 it("a one-call script gets its answer and exits 0", { timeout: 60_000 }, async () => {
-  const child = spawn(
+  const { code, stdout, stderr } = await runToEnd(
     process.execPath,
     ["--conditions=source", "--import", "tsx", join(dir, "call.mjs"), `127.0.0.1:${port}`],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { cwd: root },
   );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  clearTimeout(timer);
   assert.equal(code, 0, `exit code ${code}; stderr: ${stderr}`);
   assert.equal(stdout, "reply 1 7\n");
 });
