@@ -80,6 +80,7 @@ export {
   withSendOptions,
 } from "./message-flags.js";
 export { MessageReader, type MessageReaderOptions, type MessageSink } from "./message-reader.js";
+export { frameMessage } from "./message-writer.js";
 export {
   isBinaryKey,
   isReservedKey,

@@ -3,8 +3,8 @@ import {
   type ClientRequest,
   type ClientResponse,
   Code,
-  encodeEnvelope,
   encodeTextSegment,
+  frameMessage,
   grpcWebRequestHeaders,
   Metadata,
   type MethodCodec,
@@ -169,21 +169,7 @@ function abortError(signal: AbortSignal): RpcError {
 }
 
 function frame(message: unknown, codec: MethodCodec<unknown, unknown>, maxSend: number): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = codec.request.serialize(message);
-  } catch (e) {
-    throw new RpcError(Code.INTERNAL, `could not encode the request message: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  if (bytes.length > maxSend) {
-    throw new RpcError(
-      Code.RESOURCE_EXHAUSTED,
-      `request message of ${bytes.length} bytes is larger than the send limit of ${maxSend} bytes`,
-    );
-  }
-  return encodeEnvelope(0, bytes);
+  return frameMessage(codec.request, message, "request", maxSend, undefined);
 }
 
 async function collectRequests(

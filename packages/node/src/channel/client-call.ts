@@ -6,8 +6,7 @@ import {
   type CompressionRegistry,
   codeFromH2Error,
   createWritableIterable,
-  encodeEnvelope,
-  Flag,
+  frameMessage,
   grpcRequestHeaders,
   H2Error,
   h2ErrorName,
@@ -15,7 +14,6 @@ import {
   Metadata,
   type MethodCodec,
   RpcError,
-  sendOptionsOf,
   statusFromTrailers,
   validateResponseHeaders,
   type WritableIterable,
@@ -174,23 +172,14 @@ export class ClientCall implements ClientStreamListener {
   }
 
   #frame(message: unknown, compression: Compression | undefined): Uint8Array | Promise<Uint8Array> {
-    let bytes: Uint8Array;
-    try {
-      bytes = this.#codec.request.serialize(message);
-    } catch (e) {
-      throw new RpcError(Code.INTERNAL, `could not encode the request message: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    if (bytes.length > this.#config.maxSendMessageBytes) {
-      throw new RpcError(
-        Code.RESOURCE_EXHAUSTED,
-        `request message of ${bytes.length} bytes is larger than the send limit of ${this.#config.maxSendMessageBytes} bytes`,
-      );
-    }
-    if (compression === undefined || sendOptionsOf(message)?.compress === false)
-      return encodeEnvelope(0, bytes, allocUnsafe);
-    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c, allocUnsafe));
+    return frameMessage(
+      this.#codec.request,
+      message,
+      "request",
+      this.#config.maxSendMessageBytes,
+      compression,
+      allocUnsafe,
+    );
   }
 
   async #pumpRequests(

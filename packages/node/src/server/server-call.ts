@@ -5,8 +5,7 @@ import {
   type Compression,
   type CompressionRegistry,
   createWritableIterable,
-  encodeEnvelope,
-  Flag,
+  frameMessage,
   grpcHandlerProtocol,
   type HandlerContext,
   MessageReader,
@@ -15,7 +14,6 @@ import {
   type Route,
   RpcError,
   type ServerWireProtocol,
-  sendOptionsOf,
   statusToTrailers,
   type TlsInfo,
   type WritableIterable,
@@ -353,24 +351,15 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
 
   /** Serializes (and compresses) one response message into an envelope. */
   #frame(message: unknown): Uint8Array | Promise<Uint8Array> {
-    let bytes: Uint8Array;
-    try {
-      bytes = this.#start.codec.response.serialize(message);
-    } catch (e) {
-      throw new RpcError(Code.INTERNAL, `could not encode the response message: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    if (bytes.length > this.#config.maxSendMessageBytes) {
-      throw new RpcError(
-        Code.RESOURCE_EXHAUSTED,
-        `response message of ${bytes.length} bytes is larger than the send limit of ${this.#config.maxSendMessageBytes} bytes`,
-      );
-    }
-    const compression = this.#responseCompression();
-    if (compression === undefined || sendOptionsOf(message)?.compress === false)
-      return encodeEnvelope(0, bytes, allocUnsafe);
-    return compression.compress(bytes).then((c) => encodeEnvelope(Flag.COMPRESSED, c, allocUnsafe));
+    const max = this.#config.maxSendMessageBytes;
+    return frameMessage(
+      this.#start.codec.response,
+      message,
+      "response",
+      max,
+      this.#responseCompression(),
+      allocUnsafe,
+    );
   }
 
   #responseCompression(): Compression | undefined {
