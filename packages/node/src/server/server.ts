@@ -17,6 +17,7 @@ import {
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
+import { type EngineName, resolveEngine } from "../http2/engine.js";
 import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
@@ -49,10 +50,10 @@ export interface ServerOptions {
   /** CORS for gRPC-Web calls from pages of other origins (default: none, same-origin only). */
   readonly cors?: CorsOptions;
   /**
-   * The HTTP/2 engine: `node` (default) is node:http2; `grpc-ts` is our own engine
-   * (@grpc-ts/http2), experimental until it passes everything node:http2 passes.
+   * The HTTP/2 engine: `node` is node:http2; `grpc-ts` is our own engine (@grpc-ts/http2). The
+   * default is the environment's `GRPC_TS_HTTP2_ENGINE`, else `DEFAULT_ENGINE` (see http2/engine.ts).
    */
-  readonly engine?: "node" | "grpc-ts";
+  readonly engine?: EngineName;
 }
 
 export interface ListenOptions {
@@ -89,6 +90,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const router = new Router();
   const interceptors = options.interceptors ?? [];
   const compression = createCompressionRegistry(options.compressions ?? defaultCompressions);
+  const engineName = resolveEngine(options.engine);
   const engines: ServerEngine[] = [];
   const calls = new Set<ServerCall>();
   let state: "serving" | "draining" | "stopped" = "serving";
@@ -298,7 +300,7 @@ export function createServer(options: ServerOptions = {}): Server {
     async listen(address, listenOptions = {}) {
       if (state !== "serving") throw new Error("the server was shut down");
       const target = parseListenAddress(address);
-      const listenEngine = options.engine === "grpc-ts" ? listenGrpcTsHttp2 : listenNodeHttp2;
+      const listenEngine = engineName === "grpc-ts" ? listenGrpcTsHttp2 : listenNodeHttp2;
       const { engine, port } = await listenEngine(target, {
         onStream,
         ...(listenOptions.tls === undefined ? {} : { tls: listenOptions.tls }),
