@@ -24,6 +24,21 @@ export const CHROMIUM: ExternalProgram = {
   install: "apt-get install -y chromium",
 };
 export const CURL: ExternalProgram = { path: "/usr/bin/curl", install: "apt-get install -y curl" };
+const PYTHON_H2_INSTALL = "apt-get install -y python3-h2 python3-hyperframe python3-hpack";
+/** Python's h2, hyperframe and hpack: an HTTP/2 stack independent of ours (conformance probe). */
+export const PYTHON_H2: readonly ExternalProgram[] = [
+  { path: "/usr/lib/python3/dist-packages/h2", install: PYTHON_H2_INSTALL },
+  { path: "/usr/lib/python3/dist-packages/hyperframe", install: PYTHON_H2_INSTALL },
+  { path: "/usr/lib/python3/dist-packages/hpack", install: PYTHON_H2_INSTALL },
+];
+export const NGHTTP: ExternalProgram = {
+  path: "/usr/bin/nghttp",
+  install: "apt-get install -y nghttp2-client",
+};
+export const H2LOAD: ExternalProgram = {
+  path: "/usr/bin/h2load",
+  install: "apt-get install -y nghttp2-client",
+};
 
 /**
  * The `skip` option for a suite that needs these programs: false when they are all present or in CI
