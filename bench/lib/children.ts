@@ -6,8 +6,17 @@ import { implScript, rootDir } from "./paths.js";
 import type { Command, CommandResult, ReadyLine, ReplyLine } from "./protocol.js";
 
 export interface ChildOptions {
-  /** Name of the script in bench/impl, e.g. `ours-server`. */
+  /** Name of the script in bench/impl, e.g. `ours-server` (or the name of a `command`). */
   readonly impl: string;
+  /** Name in messages and warnings (default `impl`). */
+  readonly name?: string;
+  /**
+   * A program to run instead of a node script (e.g. the grpc-go server binary). It must speak the
+   * same line protocol (protocol.ts); `nodeArgs` do not apply.
+   */
+  readonly command?: readonly string[];
+  /** Extra environment variables (e.g. GOMAXPROCS). */
+  readonly env?: Readonly<Record<string, string>>;
   /** The core to pin it to. */
   readonly cpu: number;
   readonly args?: readonly string[];
@@ -64,21 +73,30 @@ export function spawnPinned(
   cpu: number,
   command: readonly string[],
   stdio: "pipe" | "ignore" = "pipe",
+  env?: Readonly<Record<string, string>>,
 ): ChildProcess {
+  // taskset execs the command: the PID is the command's own (for /proc/PID/stat).
   const proc = spawn("taskset", ["-c", String(cpu), ...command], {
     cwd: rootDir,
     stdio: stdio === "pipe" ? ["pipe", "pipe", "pipe"] : ["ignore", "ignore", "ignore"],
+    ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
   });
   track(proc, name);
   return proc;
 }
 
 export function startChild(options: ChildOptions): Promise<Child> {
-  const name = options.impl;
-  const proc = spawnPinned(name, options.cpu, [
-    ...nodeCommand(implScript(options.impl), options.nodeArgs),
-    ...(options.args ?? []),
-  ]);
+  const name = options.name ?? options.impl;
+  const proc = spawnPinned(
+    name,
+    options.cpu,
+    [
+      ...(options.command ?? nodeCommand(implScript(options.impl), options.nodeArgs)),
+      ...(options.args ?? []),
+    ],
+    "pipe",
+    options.env,
+  );
   const pid = proc.pid;
   if (pid === undefined) return Promise.reject(new Error(`${name}: could not start`));
   const pending = new Map<number, { resolve: (r: CommandResult) => void; reject: (e: Error) => void }>();
