@@ -7,9 +7,11 @@ import { type Child, startChild, useSources } from "./lib/children.js";
 import { killAll } from "./lib/cleanup.js";
 import { type CpuProfile, formatSummary, summarizeProfile } from "./lib/cpuprofile.js";
 import { runH2load } from "./lib/h2load.js";
+import { serverChild } from "./lib/impls.js";
 import { acquireBenchLock } from "./lib/lock.js";
 import { rawDir } from "./lib/paths.js";
 import { cpuWindow } from "./lib/proc.js";
+import type { Impl } from "./lib/results.js";
 import { verifyCall } from "./lib/verify.js";
 import {
   payloadEnvelopeLength,
@@ -21,7 +23,8 @@ import {
 } from "./lib/wire.js";
 
 const usage = `usage: npm run bench:profile -- [options]
-  --impl=NAME        server to profile: ours (default), grpc-js, connect, raw
+  --impl=NAME        server to profile: ours (default; on node:http2), ours-engine (ours on our own
+                     HTTP/2 engine), grpc-js, connect, raw
   --scenario=NAME    unary (default; h2load -c 4 -m 32) or server-stream (h2load -c 1 -m 1, --count messages of --size bytes per call)
   --duration=S       seconds of load after the warm-up (default 10)
   --warmup=S         seconds of load before the profile counts (default 2)
@@ -44,7 +47,10 @@ for (const a of process.argv.slice(2)) {
 useSources(args.get("source") === "true");
 const impl = args.get("impl") ?? "ours";
 const scenario = args.get("scenario") ?? "unary";
-if (!["ours", "grpc-js", "connect", "raw"].includes(impl) || !["unary", "server-stream"].includes(scenario)) {
+if (
+  !["ours", "ours-engine", "grpc-js", "connect", "raw"].includes(impl) ||
+  !["unary", "server-stream"].includes(scenario)
+) {
   console.log(usage);
   process.exit(2);
 }
@@ -65,11 +71,13 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 await acquireBenchLock();
 let child: Child | undefined;
 try {
-  child = await startChild({
-    impl: `${impl}-server`,
-    cpu: 0,
-    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${num("interval", 250)}`],
-  });
+  const launch = serverChild(impl as Impl, 0, undefined, [
+    "--cpu-prof",
+    `--cpu-prof-dir=${profileDir}`,
+    `--cpu-prof-interval=${num("interval", 250)}`,
+  ]);
+  if ("unavailable" in launch) throw new Error(launch.unavailable);
+  child = await startChild(launch);
   const unary = scenario === "unary";
   const request = unary ? unaryRequestEnvelope() : streamRequestEnvelope(count, size);
   if (unary) await verifyCall(child.port, { path: UNARY_PATH, request, expected: request });

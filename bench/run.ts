@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useSources } from "./lib/children.js";
 import { killAll } from "./lib/cleanup.js";
+import { grpcGoVersion } from "./lib/grpc-go.js";
 import { acquireBenchLock } from "./lib/lock.js";
 import { parseOptions, type ScenarioName } from "./lib/options.js";
 import { rawDir, rootDir } from "./lib/paths.js";
@@ -132,6 +133,7 @@ const info: RunInfo = {
     "@grpc/proto-loader": version("@grpc/proto-loader"),
     "@connectrpc/connect-node": version("@connectrpc/connect-node"),
     "@bufbuild/protobuf": version("@bufbuild/protobuf"),
+    ...(options.only.includes("server-unary") ? { "grpc-go": grpcGoVersion() ?? "unavailable" } : {}),
   },
 };
 writeResults(info, results, join(rawDir, `run-${info.started.replace(/[:.]/g, "-")}.json`));

@@ -6,6 +6,7 @@ import { runChild } from "../lib/child-main.js";
 import type {
   Command,
   PingPongCommand,
+  ProbeResult,
   StreamCommand,
   StreamResult,
   UnaryLoopCommand,
@@ -32,6 +33,8 @@ export interface BenchClient {
    * resolves with the number of round trips.
    */
   pingPong?(body: Uint8Array, shouldStop: () => boolean): Promise<number>;
+  /** Checks that the client runs as asked (see ProbeCommand); without it, it always does. */
+  probe?(): Promise<ProbeResult>;
   close(): Promise<void> | void;
 }
 
@@ -150,8 +153,13 @@ async function pingPong(client: BenchClient, c: PingPongCommand): Promise<Stream
   };
 }
 
-async function handle(client: BenchClient, command: Command): Promise<UnaryLoopResult | StreamResult> {
+async function handle(
+  client: BenchClient,
+  command: Command,
+): Promise<UnaryLoopResult | StreamResult | ProbeResult> {
   switch (command.cmd) {
+    case "probe":
+      return client.probe === undefined ? {} : client.probe();
     case "unary":
       return unaryLoop(client, command);
     case "server-stream": {

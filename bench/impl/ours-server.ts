@@ -1,10 +1,11 @@
-// grpc-ts (ours): the Bench service on createServer(), defaults everywhere.
+// grpc-ts (ours): the Bench service on createServer(), defaults everywhere except the HTTP/2
+// engine, named by `--engine=node|grpc-ts` (node:http2, or our own @grpc-ts/http2).
 import { createServer } from "@grpc-ts/node";
 import { Bench } from "../gen/bench_pb.js";
-import { bodyOfSize, checkCount, portArg } from "../lib/body.js";
+import { bodyOfSize, checkCount, engineArg, portArg } from "../lib/body.js";
 import { runChild } from "../lib/child-main.js";
 
-const server = createServer().add(Bench, {
+const server = createServer({ engine: engineArg() }).add(Bench, {
   async unary(req) {
     return { body: req.body };
   },

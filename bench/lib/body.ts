@@ -38,3 +38,12 @@ export function portArg(): number {
   const arg = process.argv.find((a) => a.startsWith("--port="));
   return arg === undefined ? 0 : Number(arg.slice("--port=".length));
 }
+
+/** The `--engine=node|grpc-ts` argument of our server and client children (default `node`). */
+export function engineArg(): "node" | "grpc-ts" {
+  const arg = process.argv.find((a) => a.startsWith("--engine="));
+  const value = arg === undefined ? "node" : arg.slice("--engine=".length);
+  if (value !== "node" && value !== "grpc-ts")
+    throw new Error(`--engine must be node or grpc-ts, not ${value}`);
+  return value;
+}

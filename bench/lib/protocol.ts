@@ -42,9 +42,18 @@ export interface PingPongCommand {
   readonly durationMs: number;
 }
 
+/**
+ * Asks a client child whether it really runs as it was asked to (one call, then a look at what it
+ * used): ours on our engine answers `unavailable` while the built package ignores `engine`.
+ */
+export interface ProbeCommand {
+  readonly cmd: "probe";
+}
+
 export type Command =
   | { readonly cmd: "memory" }
   | { readonly cmd: "exit" }
+  | ProbeCommand
   | UnaryLoopCommand
   | StreamCommand
   | PingPongCommand;
@@ -69,7 +78,12 @@ export interface StreamResult {
   readonly cpuUsPerMessage: number;
 }
 
-export type CommandResult = MemoryStats | UnaryLoopResult | StreamResult | null;
+export interface ProbeResult {
+  /** Why this client cannot be measured as asked; absent when it can. */
+  readonly unavailable?: string;
+}
+
+export type CommandResult = MemoryStats | UnaryLoopResult | StreamResult | ProbeResult | null;
 
 export interface ReplyLine {
   readonly id: number;

@@ -1,7 +1,7 @@
 // The results as markdown: run facts, the targets, and one table per case.
 import type { BenchOptions } from "./options.js";
 import type { MachineInfo } from "./proc.js";
-import { type CaseSpec, implLabels, type Results } from "./results.js";
+import { type CaseSpec, implLabels, type Results, subjectLabels, subjects } from "./results.js";
 import type { Spread } from "./stats.js";
 import type { TargetResult } from "./targets.js";
 
@@ -33,29 +33,54 @@ function caseTable(results: Results, spec: CaseSpec): string[] {
   const lines: string[] = [];
   if (spec.kind === "rate") {
     const byCost = spec.costKeys !== undefined;
-    const head = ["", spec.unit, ...spec.extras.map((e) => e.label), "ours ÷ this"];
-    if (byCost) head.push("ours ÷ this by CPU cost");
+    const listed = subjects.filter((s) => spec.impls.includes(s));
+    const head = ["", spec.unit, ...spec.extras.map((e) => e.label)];
+    for (const s of listed) {
+      head.push(`${subjectLabels[s]} ÷ this`);
+      if (byCost) head.push(`${subjectLabels[s]} ÷ this by CPU cost`);
+    }
     lines.push(`| ${head.join(" | ")} |`);
     lines.push(`|${" --- |".repeat(head.length)}`);
     for (const r of rows) {
+      if (r.unavailable !== undefined) {
+        lines.push(
+          `| ${[implLabels[r.impl], "unavailable", ...Array(head.length - 2).fill("")].join(" | ")} |`,
+        );
+        continue;
+      }
       const cells = [
         implLabels[r.impl],
         range(r.value, spec.digits ?? 0),
         ...spec.extras.map((e) => fmt(r.extras[e.key]?.median ?? Number.NaN, e.digits ?? 0)),
-        r.ratio === undefined ? "—" : range(r.ratio, 2, "×"),
       ];
-      if (byCost) cells.push(r.costRatio === undefined ? "—" : range(r.costRatio, 2, "×"));
+      for (const s of listed) {
+        const ratio = r.ratios[s];
+        cells.push(ratio === undefined ? "—" : range(ratio, 2, "×"));
+        if (byCost) {
+          const cost = r.costRatios[s];
+          cells.push(cost === undefined ? "—" : range(cost, 2, "×"));
+        }
+      }
       lines.push(`| ${cells.join(" | ")} |`);
     }
   } else {
     lines.push(`| ${["", ...spec.extras.map((e) => e.label)].join(" | ")} |`);
     lines.push(`|${" --- |".repeat(1 + spec.extras.length)}`);
     for (const r of rows) {
+      if (r.unavailable !== undefined) {
+        lines.push(
+          `| ${[implLabels[r.impl], "unavailable", ...Array(spec.extras.length - 1).fill("")].join(" | ")} |`,
+        );
+        continue;
+      }
       const cells = [implLabels[r.impl], ...spec.extras.map((e) => range(r.extras[e.key]!, e.digits ?? 0))];
       lines.push(`| ${cells.join(" | ")} |`);
     }
   }
-  for (const r of rows) for (const e of r.errors) lines.push("", `- ${implLabels[r.impl]} failed in ${e}`);
+  for (const r of rows) {
+    if (r.unavailable !== undefined) lines.push("", `- ${implLabels[r.impl]}: ${r.unavailable}`);
+    for (const e of r.errors) lines.push("", `- ${implLabels[r.impl]} failed in ${e}`);
+  }
   return lines;
 }
 
@@ -84,13 +109,14 @@ export function renderMarkdown(
   out.push(
     `Servers run pinned to core ${o.serverCpu}, h2load and clients to core ${o.loadCpu} (taskset), each implementation in its own process, ` +
       "ours and the peers alternating within each repetition. Each figure is the median over the repetitions with the min–max in parentheses; " +
-      '"ours ÷ this" divides ours by the peer within each repetition, then takes the median (above 1: ours is faster). ' +
+      '"ours ÷ this" divides ours (our server or client on node:http2) by the peer within each repetition, then takes the median (above 1: ours is faster); ' +
+      '"own engine ÷ this" does the same for ours on our own HTTP/2 engine (@grpc-ts/http2). ' +
       (o.source
         ? "**Our packages ran from their TypeScript sources through tsx (`--source`), which adds overhead to our code only: not for comparison.**"
         : "Our packages run from their built `dist/` (as users get them), the peers from node_modules; the bench scripts themselves through tsx."),
   );
   if (chartFile !== undefined) out.push("", `![ours ÷ each peer](${chartFile})`);
-  out.push("", "## Targets (issue 4)", "");
+  out.push("", "## Targets", "");
   out.push(
     "| target | measured (median, min–max) | | by CPU cost per call or message |",
     "| --- | --- | --- | --- |",

@@ -2,14 +2,29 @@
 // (median with min–max, and ours ÷ each peer taken within the same repetition).
 import { type Spread, spread } from "./stats.js";
 
-export const impls = ["ours", "grpc-js", "connect", "raw"] as const;
+export const impls = ["ours", "ours-engine", "grpc-js", "connect", "raw", "grpc-go"] as const;
 export type Impl = (typeof impls)[number];
 
 export const implLabels: Readonly<Record<Impl, string>> = {
-  ours: "grpc-ts (ours)",
+  ours: "grpc-ts (ours) on node:http2",
+  "ours-engine": "grpc-ts (ours) on its own HTTP/2 engine",
   "grpc-js": "@grpc/grpc-js",
   connect: "connect-node",
   raw: "raw node:http2",
+  "grpc-go": "grpc-go",
+};
+
+/**
+ * The implementations that the others are compared with ("X ÷ this"): ours on node:http2, and ours
+ * on our own HTTP/2 engine. A case that lists neither has no ratios.
+ */
+export const subjects = ["ours", "ours-engine"] as const;
+export type Subject = (typeof subjects)[number];
+
+/** Short names of the subjects for column headers and chart labels. */
+export const subjectLabels: Readonly<Record<Subject, string>> = {
+  ours: "ours",
+  "ours-engine": "own engine",
 };
 
 export interface ExtraColumn {
@@ -51,19 +66,26 @@ export interface Sample {
   readonly value: number;
   readonly extra: Readonly<Record<string, number>>;
   readonly error?: string;
+  /** The implementation could not run here at all (e.g. Go missing); why, and how to fix it. */
+  readonly unavailable?: string;
 }
 
 export interface ImplSummary {
   readonly impl: Impl;
   readonly value: Spread;
   readonly extras: Readonly<Record<string, Spread>>;
-  /** ours ÷ this implementation, per repetition, summarised (undefined for ours). */
-  readonly ratio?: Spread;
+  /**
+   * Per subject S other than this implementation: S ÷ this, per repetition, summarised (rate
+   * cases only, and only for the subjects the case lists).
+   */
+  readonly ratios: Readonly<Partial<Record<Subject, Spread>>>;
   /** CPU cost per call or message (µs, the larger of `costKeys`), over repetitions. */
   readonly cost?: Spread;
-  /** this implementation's cost ÷ ours, per repetition (above 1: ours is cheaper). */
-  readonly costRatio?: Spread;
+  /** Per subject S: this implementation's cost ÷ S's, per repetition (above 1: S is cheaper). */
+  readonly costRatios: Readonly<Partial<Record<Subject, Spread>>>;
   readonly errors: readonly string[];
+  /** Set when every sample of this implementation was unavailable: the reason. */
+  readonly unavailable?: string;
 }
 
 export class Results {
@@ -80,6 +102,11 @@ export class Results {
 
   add(sample: Sample): void {
     this.samples.push(sample);
+  }
+
+  /** Records that `impl` could not run in this repetition, and why (shown instead of figures). */
+  addUnavailable(caseId: string, impl: Impl, rep: number, reason: string): void {
+    this.samples.push({ caseId, impl, rep, value: Number.NaN, extra: {}, unavailable: reason });
   }
 
   note(text: string): void {
@@ -111,31 +138,45 @@ export class Results {
     const spec = this.caseById(caseId);
     if (spec === undefined) return [];
     const samples = this.samples.filter((s) => s.caseId === caseId);
-    const ours = new Map(samples.filter((s) => s.impl === "ours").map((s) => [s.rep, s.value]));
     const costOf = (s: Sample) =>
       spec.costKeys === undefined
         ? Number.NaN
         : Math.max(...spec.costKeys.map((k) => s.extra[k] ?? Number.NaN));
-    const oursCost = new Map(samples.filter((s) => s.impl === "ours").map((s) => [s.rep, costOf(s)]));
+    const byRep = (impl: Impl, f: (s: Sample) => number) =>
+      new Map(samples.filter((s) => s.impl === impl).map((s) => [s.rep, f(s)]));
+    const listed = subjects.filter((s) => spec.impls.includes(s));
+    const subjectValue = new Map(listed.map((s) => [s, byRep(s, (x) => x.value)]));
+    const subjectCost = new Map(listed.map((s) => [s, byRep(s, costOf)]));
     return spec.impls.map((impl) => {
       const mine = samples.filter((s) => s.impl === impl);
       const extras: Record<string, Spread> = {};
       for (const col of spec.extras)
         extras[col.key] = spread(mine.map((s) => s.extra[col.key] ?? Number.NaN));
-      const summary: ImplSummary = {
+      const ratios: Partial<Record<Subject, Spread>> = {};
+      const costRatios: Partial<Record<Subject, Spread>> = {};
+      if (spec.kind === "rate") {
+        for (const subject of listed) {
+          if (subject === impl) continue;
+          const values = subjectValue.get(subject)!;
+          ratios[subject] = spread(mine.map((s) => (values.get(s.rep) ?? Number.NaN) / s.value));
+          if (spec.costKeys !== undefined) {
+            const costs = subjectCost.get(subject)!;
+            costRatios[subject] = spread(mine.map((s) => costOf(s) / (costs.get(s.rep) ?? Number.NaN)));
+          }
+        }
+      }
+      const unavailable = mine.find((s) => s.unavailable !== undefined)?.unavailable;
+      return {
         impl,
         value: spread(mine.map((s) => s.value)),
         extras,
+        ratios,
+        costRatios,
         errors: mine.flatMap((s) => (s.error === undefined ? [] : [`rep ${s.rep + 1}: ${s.error}`])),
         ...(spec.costKeys === undefined ? {} : { cost: spread(mine.map(costOf)) }),
-      };
-      if (impl === "ours" || spec.kind !== "rate") return summary;
-      const ratios = mine.map((s) => (ours.get(s.rep) ?? Number.NaN) / s.value);
-      const costRatios = mine.map((s) => costOf(s) / (oursCost.get(s.rep) ?? Number.NaN));
-      return {
-        ...summary,
-        ratio: spread(ratios),
-        ...(spec.costKeys === undefined ? {} : { costRatio: spread(costRatios) }),
+        ...(unavailable !== undefined && mine.every((s) => s.unavailable !== undefined)
+          ? { unavailable }
+          : {}),
       };
     });
   }

@@ -1,6 +1,6 @@
 // The chart: one horizontal bar per (case, peer) with ours ÷ peer on a log scale, the min–max over
 // repetitions as a whisker, and the issue's target as a mark. Hand-written SVG, no dependency.
-import { implLabels, type Results } from "./results.js";
+import { type Impl, implLabels, type Results, subjectLabels, subjects } from "./results.js";
 import { absoluteTargetFor, targetFor } from "./targets.js";
 
 interface Row {
@@ -12,6 +12,13 @@ interface Row {
   readonly max: number;
   readonly target?: number;
   readonly first: boolean;
+  /** Shown instead of a bar (e.g. an implementation that could not run here). */
+  readonly note?: string;
+}
+
+/** Peer names in chart labels (shorter than the table's). */
+function peerLabel(impl: Impl): string {
+  return impl === "ours" ? "ours on node:http2" : implLabels[impl];
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -44,22 +51,49 @@ export function renderSvg(results: Results, title: string): string {
   for (const spec of results.cases) {
     if (spec.kind !== "rate") continue;
     let first = true;
-    for (const s of results.summarize(spec.id)) {
-      if (s.ratio === undefined || s.ratio.n === 0) continue;
-      const target = targetFor(spec.id, s.impl);
+    const summary = results.summarize(spec.id);
+    const unavailableRow = (label: string, who: string) => {
       rows.push({
-        label: `${spec.short} — vs ${implLabels[s.impl]}`,
-        ...(s.costRatio !== undefined && s.costRatio.n > 0 ? { byCost: s.costRatio.median } : {}),
-        median: s.ratio.median,
-        min: s.ratio.min,
-        max: s.ratio.max,
-        ...(target === undefined ? {} : { target }),
+        label,
+        median: Number.NaN,
+        min: Number.NaN,
+        max: Number.NaN,
         first,
+        note: `${who}: unavailable here (see results.md)`,
       });
       first = false;
+    };
+    for (const subject of subjects) {
+      if (summary.find((x) => x.impl === subject)?.unavailable !== undefined) {
+        unavailableRow(`${spec.short} — ${subjectLabels[subject]}`, subjectLabels[subject]);
+        continue;
+      }
+      for (const s of summary) {
+        // ours ÷ own engine is the inverse of own engine ÷ ours, which is shown.
+        if (subject === "ours" && s.impl === "ours-engine") continue;
+        const ratio = s.ratios[subject];
+        if (ratio === undefined) continue;
+        const label = `${spec.short} — ${subjectLabels[subject]} vs ${peerLabel(s.impl)}`;
+        if (ratio.n === 0) {
+          if (s.unavailable !== undefined) unavailableRow(label, peerLabel(s.impl));
+          continue;
+        }
+        const target = targetFor(spec.id, subject, s.impl);
+        const costRatio = s.costRatios[subject];
+        rows.push({
+          label,
+          ...(costRatio !== undefined && costRatio.n > 0 ? { byCost: costRatio.median } : {}),
+          median: ratio.median,
+          min: ratio.min,
+          max: ratio.max,
+          ...(target === undefined ? {} : { target }),
+          first,
+        });
+        first = false;
+      }
     }
     const absolute = absoluteTargetFor(spec.id);
-    const ours = results.summarize(spec.id).find((x) => x.impl === "ours");
+    const ours = summary.find((x) => x.impl === "ours");
     if (absolute !== undefined && ours !== undefined && ours.value.n > 0) {
       rows.push({
         label: `${spec.short} — ours ÷ ${absolute.toLocaleString("en-US")} ${spec.unit}`,
@@ -77,8 +111,8 @@ export function renderSvg(results: Results, title: string): string {
     .filter((v) => v > 0 && Number.isFinite(v));
   const lo = niceBelow(Math.min(0.5, ...values) * 0.9);
   const hi = niceAbove(Math.max(2, ...values) * 1.1);
-  const width = 980;
-  const labelW = 330;
+  const width = 1080;
+  const labelW = 430;
   const x0 = labelW + 10;
   const x1 = width - 150;
   const rowH = 22;
@@ -91,7 +125,7 @@ export function renderSvg(results: Results, title: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
-    `<text x="12" y="42" fill="#444">ours ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster.</text>`,
+    `<text x="12" y="42" fill="#444">ours (node:http2) or own engine (@grpc-ts/http2) ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster.</text>`,
     `<text x="12" y="58" fill="#444">Green: at or above the issue's target (black mark), or above 1× where there is none; red: below. ◇ = the same ratio by CPU cost per call or message.</text>`,
   );
   for (const t of ticksBetween(lo, hi)) {
@@ -107,6 +141,8 @@ export function renderSvg(results: Results, title: string): string {
     if (r.first && i > 0)
       parts.push(`<line x1="8" y1="${y}" x2="${width - 8}" y2="${y}" stroke="#bbb" stroke-dasharray="2,3"/>`);
     parts.push(`<text x="${labelW}" y="${cy + 4}" text-anchor="end">${esc(r.label)}</text>`);
+    if (r.note !== undefined)
+      parts.push(`<text x="${x0 + 6}" y="${cy + 4}" fill="#777" font-style="italic">${esc(r.note)}</text>`);
     if (!(r.median > 0)) return;
     const good = r.target !== undefined ? r.median >= r.target : r.median >= 1;
     const a = x(Math.min(1, r.median));

@@ -1,5 +1,7 @@
-// The targets of issue 4, evaluated on a run's results (medians of same-repetition ratios).
-import { type Impl, implLabels, type Results } from "./results.js";
+// The targets, evaluated on a run's results (medians of same-repetition ratios): those of issue 4
+// (ours on node:http2), and those of our own HTTP/2 engine (ours on @grpc-ts/http2 against the
+// raw node:http2 responder, grpc-go, grpc-js and ours on node:http2).
+import { type Impl, implLabels, type Results, type Subject } from "./results.js";
 import type { Spread } from "./stats.js";
 
 /** The memory scenario's case. */
@@ -12,6 +14,8 @@ export const HEAP_GROWTH_LIMIT_MIB = 1;
 export interface Target {
   readonly label: string;
   readonly caseId: string;
+  /** Whose figure is judged (default `ours`, our server or client on node:http2). */
+  readonly subject?: Subject;
   /** Ratio target against a peer, or an absolute value of ours when `peer` is undefined. */
   readonly peer?: Impl;
   readonly min: number;
@@ -56,6 +60,57 @@ export const targets: readonly Target[] = [
     min: 5,
   },
   {
+    label: "Unary server on our engine ≥ 5× the raw node:http2 responder (h2load -c 4 -m 32)",
+    caseId: "server-unary-throughput",
+    subject: "ours-engine",
+    peer: "raw",
+    min: 5,
+  },
+  {
+    label: "Unary server on our engine ≥ 2× grpc-go (h2load -c 4 -m 32)",
+    caseId: "server-unary-throughput",
+    subject: "ours-engine",
+    peer: "grpc-go",
+    min: 2,
+  },
+  {
+    label: "Unary server on our engine ≥ 5× the raw node:http2 responder (h2load -c 16 -m 100)",
+    caseId: "server-unary-c16m100",
+    subject: "ours-engine",
+    peer: "raw",
+    min: 5,
+  },
+  {
+    label: "Unary server on our engine ≥ 2× grpc-go (h2load -c 16 -m 100)",
+    caseId: "server-unary-c16m100",
+    subject: "ours-engine",
+    peer: "grpc-go",
+    min: 2,
+  },
+  {
+    label: "Unary client on our engine at concurrency 64 ≥ 3× grpc-js",
+    caseId: "client-unary-c64",
+    subject: "ours-engine",
+    peer: "grpc-js",
+    min: 3,
+  },
+  {
+    label:
+      "Server streaming of 64 KiB messages, server side alone (h2load reading): our engine ≥ 1× ours on node:http2",
+    caseId: "stream-server-64KiB-h2load",
+    subject: "ours-engine",
+    peer: "ours",
+    min: 1,
+  },
+  {
+    label: "(reference) the same with our client (on node:http2) reading: our engine ≥ 1× ours on node:http2",
+    caseId: "stream-server-64KiB",
+    subject: "ours-engine",
+    peer: "ours",
+    min: 1,
+    reference: true,
+  },
+  {
     label: "(reference) the same, server side alone, h2load reading: ≥ 1,000,000 messages/s",
     caseId: "stream-server-100B-h2load",
     min: 1_000_000,
@@ -72,7 +127,10 @@ export const targets: readonly Target[] = [
 
 /** The target of ours alone (not a ratio) for a case, for the chart. */
 export function absoluteTargetFor(caseId: string): number | undefined {
-  return targets.find((t) => t.caseId === caseId && t.peer === undefined && t.reference !== true)?.min;
+  return targets.find(
+    (t) =>
+      t.caseId === caseId && t.peer === undefined && (t.subject ?? "ours") === "ours" && t.reference !== true,
+  )?.min;
 }
 
 export type Verdict = "met" | "not met" | "no data";
@@ -111,9 +169,12 @@ function judge(s: Spread | undefined, min: number): { verdict: Verdict; borderli
   return { verdict: s.median >= min ? "met" : "not met", borderline: s.min < min && s.max >= min };
 }
 
-/** The target of an absolute value or a ratio against a peer, for the chart. */
-export function targetFor(caseId: string, peer: Impl): number | undefined {
-  return targets.find((t) => t.caseId === caseId && t.peer === peer && t.reference !== true)?.min;
+/** The target of `subject` ÷ `peer` in a case, for the chart. */
+export function targetFor(caseId: string, subject: Subject, peer: Impl): number | undefined {
+  return targets.find(
+    (t) =>
+      t.caseId === caseId && (t.subject ?? "ours") === subject && t.peer === peer && t.reference !== true,
+  )?.min;
 }
 
 export function evaluateTargets(results: Results): TargetResult[] {
@@ -131,7 +192,8 @@ export function evaluateTargets(results: Results): TargetResult[] {
       });
       continue;
     }
-    const ours = summary.find((s) => s.impl === "ours");
+    const subject = t.subject ?? "ours";
+    const ours = summary.find((s) => s.impl === subject);
     if (t.peer === undefined) {
       const v = ours?.value;
       const unit = results.caseById(t.caseId)?.unit ?? "";
@@ -148,32 +210,38 @@ export function evaluateTargets(results: Results): TargetResult[] {
       continue;
     }
     const peer = summary.find((s) => s.impl === t.peer);
-    const r = peer?.ratio;
+    const r = peer?.ratios[subject];
+    const missing = ours?.unavailable ?? peer?.unavailable;
     out.push({
       label: t.label,
       measured:
-        r === undefined || r.n === 0
-          ? "—"
-          : `${fmt(r.median, 2)}× ${implLabels[t.peer]} (${fmt(r.min, 2)}–${fmt(r.max, 2)})`,
+        missing !== undefined
+          ? `unavailable: ${implLabels[ours?.unavailable !== undefined ? subject : t.peer]} did not run here`
+          : r === undefined || r.n === 0
+            ? "—"
+            : `${fmt(r.median, 2)}× ${implLabels[t.peer]} (${fmt(r.min, 2)}–${fmt(r.max, 2)})`,
       ...judge(r, t.min),
-      byCost: costView(peer?.costRatio, t.min, 2, "×"),
+      byCost: costView(peer?.costRatios[subject], t.min, 2, "×"),
       reference: t.reference === true,
     });
   }
-  const mem = results.summarize(MEMORY_CASE).find((s) => s.impl === "ours");
-  const rss = mem?.extras.rssGrowth;
-  const heap = mem?.extras.heapGrowth;
-  const label = `No RSS growth over the calls after warm-up beyond noise (RSS ≤ ${RSS_GROWTH_LIMIT_MIB} MiB and heap after GC ≤ ${HEAP_GROWTH_LIMIT_MIB} MiB)`;
-  if (rss === undefined || heap === undefined || rss.n === 0) {
-    out.push({
-      label,
-      measured: "not run",
-      verdict: "no data",
-      borderline: false,
-      reference: false,
-      byCost: "",
-    });
-  } else {
+  for (const subject of ["ours", "ours-engine"] as const) {
+    const mem = results.summarize(MEMORY_CASE).find((s) => s.impl === subject);
+    if (subject === "ours-engine" && mem === undefined) continue;
+    const rss = mem?.extras.rssGrowth;
+    const heap = mem?.extras.heapGrowth;
+    const label = `${subject === "ours" ? "No" : "On our engine: no"} RSS growth over the calls after warm-up beyond noise (RSS ≤ ${RSS_GROWTH_LIMIT_MIB} MiB and heap after GC ≤ ${HEAP_GROWTH_LIMIT_MIB} MiB)`;
+    if (rss === undefined || heap === undefined || rss.n === 0) {
+      out.push({
+        label,
+        measured: "not run",
+        verdict: "no data",
+        borderline: false,
+        reference: false,
+        byCost: "",
+      });
+      continue;
+    }
     const ok = (s: Spread, lim: number) => s.median <= lim;
     out.push({
       label,

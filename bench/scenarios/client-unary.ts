@@ -1,14 +1,17 @@
 // Clients against one fast server: the raw node:http2 responder on the server core; each client in
-// its own process on the other core, a closed loop of unary calls at concurrency 1 and 64.
+// its own process on the other core, a closed loop of unary calls at concurrency 1 and 64. Ours runs
+// twice, on node:http2 and on our own HTTP/2 engine; the latter is "unavailable" (checked by the
+// child at run time) while the built package has no client engine.
 import { type Child, startChild, stopChecked } from "../lib/children.js";
+import { clientChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { cpuWindow } from "../lib/proc.js";
-import type { UnaryLoopResult } from "../lib/protocol.js";
+import type { ProbeResult, UnaryLoopResult } from "../lib/protocol.js";
 import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope } from "../lib/wire.js";
 
-const clients: readonly Impl[] = ["ours", "grpc-js", "connect", "raw"];
+const clients: readonly Impl[] = ["ours", "ours-engine", "grpc-js", "connect", "raw"];
 const concurrencies = [1, 64] as const;
 /** Run order: 64 first, so that its many calls warm the JIT before the slower loop at 1 is measured. */
 const runOrder = [64, 1] as const;
@@ -62,7 +65,13 @@ async function runClient(
 ): Promise<void> {
   let client: Child | undefined;
   try {
-    client = await startChild({ impl: `${impl}-client`, cpu: o.loadCpu, args: [`--port=${server.port}`] });
+    client = await startChild(clientChild(impl, o.loadCpu, server.port));
+    const probe = (await client.request({ cmd: "probe" }, 30_000)) as ProbeResult;
+    if (probe.unavailable !== undefined) {
+      for (const c of concurrencies) results.addUnavailable(caseId(c), impl, rep, probe.unavailable);
+      console.log(`    ${probe.unavailable}`);
+      return;
+    }
     for (const concurrency of runOrder) {
       const window = cpuWindow(server.pid);
       const r = (await client.request(

@@ -1,9 +1,11 @@
 // Memory of a server over many calls: RSS (after a full GC) at start, after a warm-up, and after
 // `memoryCalls` more unary calls from h2load in five batches. A leak shows as growth after the
-// warm-up; the heap after GC is the finer signal. Ours and grpc-js, alternating.
+// warm-up; the heap after GC is the finer signal. Ours (on node:http2 and on our own HTTP/2 engine)
+// and grpc-js, alternating.
 import { join } from "node:path";
 import { type Child, startChild, stopChecked } from "../lib/children.js";
 import { runH2load } from "../lib/h2load.js";
+import { serverChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { rawDir } from "../lib/paths.js";
 import type { MemoryStats } from "../lib/protocol.js";
@@ -12,7 +14,7 @@ import { MEMORY_CASE } from "../lib/targets.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope, writeRequestFile } from "../lib/wire.js";
 
-const servers: readonly Impl[] = ["ours", "grpc-js"];
+const servers: readonly Impl[] = ["ours", "ours-engine", "grpc-js"];
 const BATCHES = 5;
 const MiB = 1024 * 1024;
 
@@ -44,7 +46,9 @@ export async function memory(o: BenchOptions, results: Results): Promise<void> {
       console.log(`  rep ${rep + 1}/${o.reps} ${impl} server`);
       let child: Child | undefined;
       try {
-        child = await startChild({ impl: `${impl}-server`, cpu: o.serverCpu, nodeArgs: ["--expose-gc"] });
+        const launch = serverChild(impl, o.serverCpu, undefined, ["--expose-gc"]);
+        if ("unavailable" in launch) throw new Error(launch.unavailable);
+        child = await startChild(launch);
         const server = child;
         const mem = async () => (await server.request({ cmd: "memory" }, 30_000)) as MemoryStats;
         const calls = async (n: number) => {

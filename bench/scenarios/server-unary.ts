@@ -1,8 +1,12 @@
-// Servers under h2load: unary echo of a small message, -c 4 -m 32 (throughput) and -c 1 -m 1
-// (latency). Each server runs alone in its own process on the server core; h2load on the other.
+// Servers under h2load: unary echo of a small message, -c 4 -m 32 and -c 16 -m 100 (throughput)
+// and -c 1 -m 1 (latency). Each server runs alone in its own process on the server core; h2load on
+// the other. Ours runs twice, on node:http2 and on our own HTTP/2 engine; grpc-go (built here from
+// impl/grpc-go/main.go, GOMAXPROCS=1) is reported unavailable when Go or its packages are missing.
 import { join } from "node:path";
 import { type Child, startChild, stopChecked } from "../lib/children.js";
+import { GRPC_GO_ENV, prepareGrpcGo } from "../lib/grpc-go.js";
 import { runH2load } from "../lib/h2load.js";
+import { serverChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { rawDir } from "../lib/paths.js";
 import { cpuWindow } from "../lib/proc.js";
@@ -10,7 +14,7 @@ import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope, writeRequestFile } from "../lib/wire.js";
 
-const servers: readonly Impl[] = ["ours", "grpc-js", "connect", "raw"];
+const servers: readonly Impl[] = ["ours", "ours-engine", "grpc-js", "connect", "raw", "grpc-go"];
 
 const configs = [
   {
@@ -20,6 +24,14 @@ const configs = [
     c: 4,
     m: 32,
     // Under -c 4 -m 32 the server is CPU-bound: its CPU per call is the noise-resistant view.
+    costKeys: ["cpuUsPerCall"],
+  },
+  {
+    id: "server-unary-c16m100",
+    title: "h2load -c 16 -m 100 (throughput, many streams)",
+    short: "unary server c16 m100",
+    c: 16,
+    m: 100,
     costKeys: ["cpuUsPerCall"],
   },
   {
@@ -54,12 +66,29 @@ export async function serverUnary(o: BenchOptions, results: Results): Promise<vo
       ],
     });
   }
+  const grpcGo = prepareGrpcGo();
+  if (grpcGo.available) {
+    results.context.push(
+      `grpc-go: our Go server of bench.proto (bench/impl/grpc-go/main.go), ${grpcGo.version}, built in GOPATH mode against Debian's sources; ` +
+        `run with ${Object.entries(GRPC_GO_ENV)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")} and pinned to core ${o.serverCpu} like the other servers.`,
+    );
+    console.log(`  grpc-go: ${grpcGo.version}${grpcGo.built ? " (built)" : " (cached build)"}`);
+  } else {
+    console.log(`  grpc-go ${grpcGo.reason}`);
+  }
   for (let rep = 0; rep < o.reps; rep++) {
     for (const impl of rotate(servers, rep)) {
+      const launch = serverChild(impl, o.serverCpu, grpcGo);
+      if ("unavailable" in launch) {
+        for (const cfg of configs) results.addUnavailable(cfg.id, impl, rep, launch.unavailable);
+        continue;
+      }
       console.log(`  rep ${rep + 1}/${o.reps} ${impl} server`);
       let child: Child | undefined;
       try {
-        child = await startChild({ impl: `${impl}-server`, cpu: o.serverCpu });
+        child = await startChild(launch);
         await verifyCall(child.port, { path: UNARY_PATH, request, expected: request });
         for (const cfg of configs) {
           try {

@@ -2,9 +2,12 @@
 // in its own process on the server core, client in its own process on the other. Server and client
 // streaming of 100-byte and 64 KiB messages, and bidi ping-pong. Before the client starts, the same
 // server also streams to h2load (an independent C consumer), which shows the server side alone.
+// Our server runs on both HTTP/2 engines; both talk to the same client, ours on node:http2, so
+// that the server's engine is the only difference between the two rows.
 import { join } from "node:path";
 import { type Child, startChild, stopChecked } from "../lib/children.js";
 import { runH2load } from "../lib/h2load.js";
+import { clientChild, serverChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { rawDir } from "../lib/paths.js";
 import { cpuWindow } from "../lib/proc.js";
@@ -17,7 +20,9 @@ import {
   writeRequestFile,
 } from "../lib/wire.js";
 
-const stacks: readonly Impl[] = ["ours", "grpc-js", "connect"];
+const stacks: readonly Impl[] = ["ours", "ours-engine", "grpc-js", "connect"];
+/** The client of each stack: our server on our engine is read by our client on node:http2. */
+const clientOf = (impl: Impl): Impl => (impl === "ours-engine" ? "ours" : impl);
 const SMALL = 100;
 const LARGE = 64 * 1024;
 
@@ -122,6 +127,10 @@ const h2loadCases: readonly H2loadStreamCase[] = [
 ];
 
 export async function streaming(o: BenchOptions, results: Results): Promise<void> {
+  results.context.push(
+    "Streaming: the row of ours on our own HTTP/2 engine is our server on @grpc-ts/http2 with our client on node:http2 " +
+      "(the same client as in the row of ours on node:http2), so the server's engine is the only difference.",
+  );
   for (const c of h2loadCases) {
     results.addCase({
       id: c.id,
@@ -174,7 +183,9 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
         results.note(`streaming ${impl} rep ${rep + 1}: ${String(e)}`);
       };
       try {
-        server = await startChild({ impl: `${impl}-server`, cpu: o.serverCpu });
+        const launch = serverChild(impl, o.serverCpu);
+        if ("unavailable" in launch) throw new Error(launch.unavailable);
+        server = await startChild(launch);
         for (const c of h2loadCases) {
           try {
             await h2loadStream(o, results, server, impl, rep, c);
@@ -182,11 +193,7 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
             failAll([c.id], e);
           }
         }
-        client = await startChild({
-          impl: `${impl}-client`,
-          cpu: o.loadCpu,
-          args: [`--port=${server.port}`],
-        });
+        client = await startChild(clientChild(clientOf(impl), o.loadCpu, server.port));
         for (const c of pairCases) {
           try {
             await pair(o, results, server, client, impl, rep, c);
