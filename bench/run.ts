@@ -118,7 +118,14 @@ try {
 }
 
 // Uncommitted changes that change what is measured: our packages, the bench, the dependencies.
-const measured = ["packages/core", "packages/node", "bench", "package.json", "package-lock.json"];
+const measured = [
+  "packages/core",
+  "packages/http2",
+  "packages/node",
+  "bench",
+  "package.json",
+  "package-lock.json",
+];
 const dirty = (run("git", ["status", "--porcelain", "--untracked-files=no", "--", ...measured]) ?? "") !== "";
 const info: RunInfo = {
   started: started.toISOString(),
