@@ -21,7 +21,8 @@ Each case runs on a new TCP connection. STEP is an object with "op":
   settings           SETTINGS with "settings" ([[id, value], ...]) or "ack": true
   headers            HEADERS on "stream": "headers" ([[name, value], ...], encoded with this
                      connection's hpack Encoder; "sensitive": [names] never indexed) or "block"
-                     (hex, sent as is); "endStream", "endHeaders" (default true), "padLength",
+                     (hex, sent as is); "huffman" (default true), "blockPrefix"/"blockSuffix" (hex
+                     put around the encoded block); "endStream", "endHeaders" (default true), "padLength",
                      "priority" ({"dependsOn", "weight", "exclusive"}), "flags" (extra flag bits)
   continuation       CONTINUATION on "stream" with "headers" or "block", "endHeaders" (default true)
   data               DATA on "stream": "hex" or "size" (that many zero octets), "endStream",
@@ -330,7 +331,9 @@ class Probe:
                 fields.append(hpack.NeverIndexedHeaderTuple(name.encode("latin-1"), value.encode("latin-1")))
             else:
                 fields.append((name.encode("latin-1"), value.encode("latin-1")))
-        return self.encoder.encode(fields)
+        prefix = bytes.fromhex(step.get("blockPrefix", ""))
+        suffix = bytes.fromhex(step.get("blockSuffix", ""))
+        return prefix + self.encoder.encode(fields, huffman=step.get("huffman", True)) + suffix
 
     def step(self, step):
         op = step["op"]

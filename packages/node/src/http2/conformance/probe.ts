@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { EchoRequestSchema } from "../../test-support/gen/echo_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { EchoRequestSchema, type EchoResponse, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
 import type { EchoRequestInit } from "../../test-support/harness.js";
 import { runToEnd } from "../../test-support/run-to-end.js";
 
@@ -397,4 +397,31 @@ export function all(...expects: Expect[]): Expect {
 /** The frames of a type received, for assertions on details. */
 export function framesOf(r: ProbeResult, type: string, stream?: number): ProbeFrame[] {
   return r.frames.filter((f) => f.type === type && (stream === undefined || f.stream === stream));
+}
+
+/** The EchoResponse messages of a stream's response body (the DATA frames, joined and unframed). */
+export function responses(r: ProbeResult, stream: number): EchoResponse[] {
+  const body = Buffer.from(
+    framesOf(r, "DATA", stream)
+      .map((f) => f.hex ?? "")
+      .join(""),
+    "hex",
+  );
+  const out: EchoResponse[] = [];
+  let p = 0;
+  while (p + 5 <= body.length) {
+    const n = body.readUInt32BE(p + 1);
+    out.push(fromBinary(EchoResponseSchema, body.subarray(p + 5, p + 5 + n)));
+    p += 5 + n;
+  }
+  assert.equal(p, body.length, "a response body that is not whole gRPC messages");
+  return out;
+}
+
+/** A malformed request (§8.1.1): reset with PROTOCOL_ERROR, never answered (never processed). */
+export function malformed(stream: number): Expect {
+  return (r) => {
+    streamError(stream, E.PROTOCOL_ERROR)(r);
+    assert.deepEqual(framesOf(r, "HEADERS", stream), [], "a malformed request was answered");
+  };
 }
