@@ -76,6 +76,19 @@ export interface ConnectionOptionsBase {
   streamHighWaterMark?: number;
   /** The largest header list we send, whatever the peer allows. Default 65536. */
   maxSendHeaderListSize?: number;
+  /**
+   * Flood protection (the SETTINGS, PING, empty-frame and reset floods of CVE-2019-9512/9515/9518
+   * and their kin): frames that cost us work but move no request forward (SETTINGS and PING the
+   * peer sends, DATA with no content and no END_STREAM, PRIORITY and unknown frames, frames we
+   * must answer with RST_STREAM) draw from a budget of this many. DATA with content and streams
+   * completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up to this
+   * value; a peer that spends it all is ended with GOAWAY ENHANCE_YOUR_CALM. Default 1000.
+   */
+  floodBudget?: number;
+  /** How much of the flood budget comes back per second (needs `clock`). Default 100. */
+  floodRefillPerSecond?: number;
+  /** Milliseconds from any fixed origin (e.g. `performance.now`), for the budget's refill. */
+  clock?: () => number;
 }
 
 /**
@@ -196,6 +209,13 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected drainList: Stream<S>[] = [];
   protected depth = 0;
 
+  // flood protection: a token bucket of frames that move nothing forward
+  private readonly floodCapacity: number;
+  private floodTokens: number;
+  private readonly floodRefillPerMs: number;
+  private readonly clock: (() => number) | undefined;
+  private floodRefilledAt = 0;
+
   constructor(
     listener: ConnectionListenerBase<S>,
     options: ConnectionOptionsBase,
@@ -214,6 +234,12 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.streamHighWaterMark = options.streamHighWaterMark ?? 65536;
     this.maxSendHeaderListSize = options.maxSendHeaderListSize ?? 65536;
     this.sendHeaderListLimit = this.maxSendHeaderListSize;
+    this.floodCapacity = options.floodBudget ?? 1000;
+    this.floodTokens = this.floodCapacity;
+    this.floodRefillPerMs = (options.floodRefillPerSecond ?? 100) / 1000;
+    this.clock = options.clock;
+    if (this.clock !== undefined) this.floodRefilledAt = this.clock();
+    checkRange("floodBudget", this.floodCapacity, 1, Number.MAX_SAFE_INTEGER);
     checkRange("initialWindowSize", this.localInitialWindow, 0, MAX_WINDOW_SIZE);
     checkRange("connectionWindowSize", this.connWindowTarget, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
     checkRange("maxFrameSize", this.localMaxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
@@ -354,6 +380,11 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   onData(streamId: number, data: Uint8Array, endStream: boolean, flowLength: number): void {
     this.checkFirstFrame();
+    if (data.length > 0) {
+      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
+    } else if (!endStream) {
+      this.spendFlood("DATA frames with no content");
+    }
     this.connRecvWindow -= flowLength;
     if (this.connRecvWindow < 0) {
       throw new Http2Error(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
@@ -417,6 +448,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   }
 
   onSettings(params: readonly number[]): void {
+    if (this.peerSettingsSeen) this.spendFlood("SETTINGS frames");
     this.peerSettingsSeen = true;
     for (let i = 0; i < params.length; i += 2) {
       const value = params[i + 1]!;
@@ -472,6 +504,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   onPing(payload: Uint8Array, ack: boolean): void {
     this.checkFirstFrame();
     if (!ack) {
+      this.spendFlood("PING frames");
       writePing(this.out, payload, true);
       return;
     }
@@ -523,6 +556,28 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   onIgnoredFrame(_type: number, _streamId: number, _length: number): void {
     this.checkFirstFrame();
+    this.spendFlood("PRIORITY or unknown frames");
+  }
+
+  /**
+   * Takes one token for a frame that moves nothing forward; none left is a flood, a connection
+   * error (ENHANCE_YOUR_CALM). Called from the frame handlers, so the throw ends the connection.
+   */
+  protected spendFlood(what: string): void {
+    if (--this.floodTokens >= 0) return;
+    if (this.clock !== undefined) {
+      const now = this.clock();
+      const back = Math.floor((now - this.floodRefilledAt) * this.floodRefillPerMs);
+      if (back > 0) {
+        this.floodTokens = Math.min(this.floodCapacity, this.floodTokens + back);
+        this.floodRefilledAt = now;
+        if (this.floodTokens >= 0) return;
+      }
+    }
+    throw new Http2Error(
+      ErrorCode.ENHANCE_YOUR_CALM,
+      `flood: more ${what} than the budget of ${this.floodCapacity} frames that carry no request forward`,
+    );
   }
 
   protected checkFirstFrame(): void {
@@ -732,6 +787,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /** Resets a stream that has no record (refused, malformed, or already closed). */
   protected resetClosed(streamId: number, errorCode: number): void {
+    this.spendFlood("frames answered with RST_STREAM");
     writeRstStream(this.out, streamId, errorCode);
     this.closed.add(streamId, ClosedHow.RESET_BY_US);
   }
@@ -746,6 +802,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.streams.delete(s);
     this.closed.add(s.id, how);
     this.activeStreams--;
+    if (how === ClosedHow.ENDED && this.floodTokens < this.floodCapacity) this.floodTokens++;
     if (s.opened) this.listener.onStreamClose(s.user!, errorCode);
     else s.closeCode = errorCode;
     this.streamClosed(how);

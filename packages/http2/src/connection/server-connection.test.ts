@@ -21,46 +21,9 @@ import {
 } from "../frame/frame-writer.js";
 import { hex, toHex } from "../test-support/hex.js";
 import { RecordingApp } from "../test-support/recording-app.js";
+import { GET, goaway, rst, setup } from "../test-support/server-setup.js";
 import { type ServerFrame, TestClient } from "../test-support/test-client.js";
-import { ServerConnection, type ServerConnectionOptions } from "./server-connection.js";
-
-const GET = [":method", "POST", ":scheme", "http", ":path", "/pkg.Svc/Method", ":authority", "localhost"];
-
-interface Setup {
-  conn: ServerConnection<number>;
-  app: RecordingApp;
-  client: TestClient;
-  /** Sends bytes to the server and returns the frames it answered with. */
-  send(...chunks: Uint8Array[]): ServerFrame[];
-  /** Frames the server has output since the last read (after application calls). */
-  flush(): ServerFrame[];
-}
-
-function setup(options: ServerConnectionOptions = {}, clientSettings: number[] = []): Setup {
-  const app = new RecordingApp();
-  const conn = new ServerConnection<number>(app, options);
-  const client = new TestClient();
-  const flush = () => client.read(conn.takeOutput());
-  const send = (...chunks: Uint8Array[]) => {
-    for (const c of chunks) conn.receive(c);
-    return flush();
-  };
-  const hello = send(client.preface(clientSettings));
-  assert.equal(hello[0]!.type, "settings");
-  assert.deepEqual(hello[hello.length - 1], { type: "settings-ack" });
-  send(client.build((w) => writeSettingsAck(w)));
-  return { conn, app, client, send, flush };
-}
-
-function goaway(frames: ServerFrame[]): { code: number; lastStreamId: number } | undefined {
-  const g = frames.find((f) => f.type === "goaway");
-  return g?.type === "goaway" ? { code: g.code, lastStreamId: g.lastStreamId } : undefined;
-}
-
-function rst(frames: ServerFrame[], streamId: number): number | undefined {
-  const r = frames.find((f) => f.type === "rst" && f.streamId === streamId);
-  return r?.type === "rst" ? r.code : undefined;
-}
+import { ServerConnection } from "./server-connection.js";
 
 describe("§3.4 connection preface", () => {
   test("the server's preface is a SETTINGS frame, sent before any input, then the connection window", () => {
