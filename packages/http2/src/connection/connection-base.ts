@@ -551,6 +551,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       this.resetStream(s, error.code);
       return;
     }
+    // A stream we reset: what comes on it is ignored (§5.1), errors in it too (no second RST_STREAM).
+    if (this.closed.get(error.streamId) === ClosedHow.RESET_BY_US) return;
     this.unknownStreamError(error.streamId, error.code);
   }
 

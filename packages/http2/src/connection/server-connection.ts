@@ -26,6 +26,7 @@ import {
   CONN_OPEN,
   ConnectionBase,
   type ConnectionListenerBase,
+  type ConnectionOptionsBase,
   checkRange,
   equalBytes,
   STATE_CLOSED,
@@ -52,35 +53,19 @@ export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
   onGoAway(lastStreamId: number, errorCode: number, debugData: Uint8Array): void;
 }
 
-export interface ServerConnectionOptions {
+/**
+ * A server's options: those of both sides (windows, frame and header list sizes, flood budget),
+ * and the server's own. A header list over `maxHeaderListSize` gets `headerListTooLargeResponse`.
+ */
+export interface ServerConnectionOptions extends ConnectionOptionsBase {
   /** SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100. */
   maxConcurrentStreams?: number;
-  /**
-   * SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window, the most a client sends ahead of
-   * a handler that does not read. Default 65535 (the protocol's, and node:http2's).
-   */
-  initialWindowSize?: number;
-  /** The connection's receive window (raised from 65535 by WINDOW_UPDATE). Default 4 MiB. */
-  connectionWindowSize?: number;
-  /** SETTINGS_MAX_FRAME_SIZE we accept. Default 16384. */
-  maxFrameSize?: number;
-  /** SETTINGS_MAX_HEADER_LIST_SIZE; larger requests get a 431 response. Default 16384. */
-  maxHeaderListSize?: number;
-  /** SETTINGS_HEADER_TABLE_SIZE of our HPACK decoder. Default 4096. */
-  headerTableSize?: number;
-  /** Queued output octets per stream above which `write` returns false. Default 65536. */
-  streamHighWaterMark?: number;
   /**
    * The response to a request whose header list exceeds `maxHeaderListSize` (a complete header
    * section, sent with END_STREAM). Default `[":status", "431"]` (Request Header Fields Too
    * Large); a gRPC server answers with a gRPC status instead.
    */
   headerListTooLargeResponse?: readonly string[];
-  /**
-   * The largest header list we send (RFC 9113 §6.5.2 accounting), whatever the client allows: a
-   * response over it resets the stream (INTERNAL_ERROR). Default 65536.
-   */
-  maxSendHeaderListSize?: number;
   /**
    * Rapid reset (CVE-2023-44487) protection: streams the client resets before we answered them
    * draw from this budget, and streams completed normally refill it (up to this value); when it is
@@ -232,6 +217,14 @@ export class ServerConnection<S> extends ConnectionBase<S> {
 
   protected override pingAcked(payload: Uint8Array): void {
     if (this.phase === CONN_GOAWAY_PENDING && equalBytes(payload, SHUTDOWN_PING)) this.finishShutdown();
+  }
+
+  protected override fail(error: Http2Error): void {
+    // GOAWAY's last stream id never grows (§6.8): streams ignored after our final GOAWAY do not count.
+    if (this.phase === CONN_DRAINING && this.lastPeerStreamId > this.goAwayLastId) {
+      this.lastPeerStreamId = this.goAwayLastId;
+    }
+    super.fail(error);
   }
 
   protected remoteEnded(s: Stream<S>): void {

@@ -37,6 +37,13 @@ const TOO_LARGE_RESPONSE = [
 const SETTINGS_TIMEOUT_MS = 10_000;
 /** How long the first GOAWAY of a shutdown waits for its PING's answer before the final one. */
 const GOAWAY_PING_TIMEOUT_MS = 1_000;
+/**
+ * Output the socket holds for a peer that is not reading it, past which we stop reading that peer
+ * (every frame it sends may need an answer: PING and SETTINGS acknowledgements, responses), until
+ * the socket drains. So a peer that sends and never reads holds a bounded amount of our memory.
+ */
+const MAX_SOCKET_BACKLOG = 1 << 20;
+export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 
 export function listenGrpcTsHttp2(
   target: ListenTarget,
@@ -106,6 +113,12 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   private closing: H2Stream[] = [];
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
   private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reading is paused while the socket holds more than MAX_SOCKET_BACKLOG for the peer. */
+  private readPaused = false;
+  private readonly stallTimeoutMs: number;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `dataOctetsSent` and the socket's `bytesWritten` when the stall timer started. */
+  private stallMark = -1;
 
   constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
     this.socket = socket;
@@ -118,7 +131,9 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
+      clock: now,
     });
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", () => {});
@@ -164,7 +179,53 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
     } else if (closing.length > 0) {
       tellCloses(closing);
     }
-    if (this.conn.isClosed && !this.socket.destroyed) this.socket.end();
+    if (this.conn.isClosed && !this.socket.destroyed) {
+      this.socket.end();
+      return;
+    }
+    if (this.socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
+      this.readPaused = true;
+      this.socket.pause();
+      this.socket.once("drain", () => {
+        this.readPaused = false;
+        this.socket.resume();
+      });
+    }
+    if (this.stallTimer === undefined && this.isWaitingOnPeer()) this.startStallTimer();
+  }
+
+  /** Output is waiting for the peer: for its flow-control windows, or for it to read the socket. */
+  private isWaitingOnPeer(): boolean {
+    return this.socket.writableLength > 0 || this.conn.queuedOutputOctets > 0;
+  }
+
+  private progressMark(): number {
+    return this.conn.dataOctetsSent + this.socket.bytesWritten;
+  }
+
+  /**
+   * A slow-reader guard: output waiting on a peer that, for a whole `stallTimeoutMs`, neither
+   * opened a window enough for any of it to go nor read any of the socket ends the connection
+   * with GOAWAY ENHANCE_YOUR_CALM. A peer that reads, however slowly, is never cut off.
+   */
+  private startStallTimer(): void {
+    this.stallMark = this.progressMark();
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.conn.isClosed || !this.isWaitingOnPeer()) return;
+      if (this.progressMark() === this.stallMark) {
+        this.conn.terminate(
+          ErrorCode.ENHANCE_YOUR_CALM,
+          `the peer read nothing for ${this.stallTimeoutMs} ms while output waited for it`,
+        );
+        this.flush(); // the GOAWAY, and the socket's end
+        // A peer that does not read its socket would keep it open: do not wait for it.
+        if (this.socket.writableLength > 0) this.socket.destroy();
+        return;
+      }
+      this.startStallTimer();
+    }, this.stallTimeoutMs);
+    this.stallTimer.unref();
   }
 
   /** Output produced outside `receive` (handlers answering later) goes out once per loop turn. */
@@ -200,6 +261,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
     this.flush();
     if (this.settingsTimer !== undefined) clearTimeout(this.settingsTimer);
     if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.registry.delete(this);
   }
 
@@ -239,6 +301,10 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
     if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
     this.scheduleFlush();
   }
+}
+
+function now(): number {
+  return performance.now();
 }
 
 function flushConnection(c: H2Connection): void {

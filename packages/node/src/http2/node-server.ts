@@ -22,6 +22,8 @@ export interface EngineListenOptions {
   readonly tls?: ServerTlsOptions;
   readonly maxConcurrentStreams?: number;
   readonly maxHeaderListSize?: number;
+  /** Our engine: how long output may wait on a peer that reads nothing (see grpc-ts-server.ts). */
+  readonly stallTimeoutMs?: number;
   readonly onStream: (stream: ServerStream) => void;
 }
 

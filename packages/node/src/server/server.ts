@@ -42,6 +42,13 @@ export interface ServerOptions {
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
   readonly maxConcurrentStreams?: number;
   /**
+   * Slow-reader guard of our engine (`grpc-ts`): a connection whose responses have waited this
+   * long on a client that neither opened its flow-control window for any of them nor read its
+   * socket is ended with GOAWAY ENHANCE_YOUR_CALM. A client that reads, however slowly, is never
+   * cut off. Default 120000 ms.
+   */
+  readonly stallTimeoutMs?: number;
+  /**
    * Serve gRPC-Web (`application/grpc-web[-text][+proto|+json]`) beside gRPC, on the same port,
    * over HTTP/1.1 and HTTP/2 (default true). Client streaming works over both (the request body
    * carries the messages); bidirectional streaming needs HTTP/2 and is UNIMPLEMENTED over HTTP/1.1.
@@ -307,6 +314,7 @@ export function createServer(options: ServerOptions = {}): Server {
         ...(options.maxConcurrentStreams === undefined
           ? {}
           : { maxConcurrentStreams: options.maxConcurrentStreams }),
+        ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
       });
       engines.push(engine);
       return port;
