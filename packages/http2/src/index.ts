@@ -1,9 +1,18 @@
 export { ByteWriter } from "./byte-writer.js";
 export {
+  ClientConnection,
+  type ClientConnectionListener,
+  type ClientConnectionOptions,
+  type ClientStreamHandle,
+} from "./connection/client-connection.js";
+export type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection/connection-base.js";
+export {
   isValidFieldName,
   isValidFieldValue,
   type RequestInfo,
+  type ResponseInfo,
   validateRequestHeaders,
+  validateResponseHeaders,
   validateTrailers,
 } from "./connection/header-validation.js";
 export {

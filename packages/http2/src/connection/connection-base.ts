@@ -92,14 +92,14 @@ export interface ConnectionOptionsBase {
 }
 
 /**
- * Stream states (§5.1). "Remote open" (the peer may still send) is `state <= HALF_CLOSED_LOCAL`.
+ * Stream states (§5.1). Our side is still open (we may send) while `state <= HALF_CLOSED_REMOTE`.
  * Push is never used, so neither are the reserved states; a client's stream waiting for a
  * concurrency slot (no id yet) is IDLE.
  */
 export const STATE_OPEN = 0;
-/** We ended our side (a client waiting for the response); the server never stays here. */
-export const STATE_HALF_CLOSED_LOCAL = 1;
-export const STATE_HALF_CLOSED_REMOTE = 2;
+export const STATE_HALF_CLOSED_REMOTE = 1;
+/** We ended our side (a client waiting for the response); a server's stream never stays here. */
+export const STATE_HALF_CLOSED_LOCAL = 2;
 export const STATE_CLOSED = 3;
 export const STATE_IDLE = 4;
 
@@ -151,8 +151,13 @@ export class Stream<S> {
   /** A client's request header section and flags, kept while the stream waits for a slot. */
   requestHeaders: readonly string[] | undefined = undefined;
   requestFlags: ArrayLike<number> | undefined = undefined;
-  /** A client has received the final (non-1xx) response header section. */
-  responseStarted = false;
+  /**
+   * The peer's header section has arrived (a server's streams start with it; a client's get it
+   * with the final, non-1xx, response head): DATA before it is malformed (§8.1).
+   */
+  headersReceived = true;
+  /** A client's HEAD request: a content-length in the response promises no body. */
+  headRequest = false;
 
   constructor(id: number, recvWindow: number, sendWindow: number) {
     this.id = id;
@@ -402,9 +407,9 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       this.resetClosed(streamId, ErrorCode.STREAM_CLOSED);
       return;
     }
-    if (s.state === STATE_HALF_CLOSED_REMOTE) {
+    if (s.state === STATE_HALF_CLOSED_REMOTE || !s.headersReceived) {
       this.consumeConnection(flowLength);
-      this.resetStream(s, ErrorCode.STREAM_CLOSED);
+      this.resetStream(s, s.headersReceived ? ErrorCode.STREAM_CLOSED : ErrorCode.PROTOCOL_ERROR);
       return;
     }
     s.recvWindow -= flowLength;
@@ -738,7 +743,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
         s.inSendList = true;
         this.sendList.push(s);
       }
-    } else if (s.endQueued && s.state !== STATE_CLOSED && s.state !== STATE_HALF_CLOSED_LOCAL) {
+    } else if (s.endQueued && s.state <= STATE_HALF_CLOSED_REMOTE) {
       if (s.trailers !== undefined && s.trailers.length > 0) {
         if (!this.fitsPeerLimit(s.trailers)) {
           this.resetStream(s, ErrorCode.INTERNAL_ERROR);

@@ -1,7 +1,8 @@
 /**
- * HTTP semantics a server checks on received field sections (RFC 9113 §8.1.1, §8.2, §8.3). A
- * request that fails is malformed: a stream error of type PROTOCOL_ERROR, never shown to the
- * application. Field sections are flat `[name, value, ...]` arrays of Latin-1 strings.
+ * HTTP semantics checked on received field sections (RFC 9113 §8.1.1, §8.2, §8.3): a server's
+ * on requests, a client's on responses. A section that fails is malformed: a stream error of type
+ * PROTOCOL_ERROR, never shown to the application. Field sections are flat `[name, value, ...]`
+ * arrays of Latin-1 strings.
  */
 
 /** Connection-specific fields, which HTTP/2 forbids (§8.2.2); `te` is allowed as `trailers` only. */
@@ -118,6 +119,62 @@ export function validateRequestHeaders(fields: readonly string[], info: RequestI
   if (scheme === undefined || scheme.length === 0) return "missing :scheme";
   if (path === undefined || path.length === 0) return "missing or empty :path";
   return undefined;
+}
+
+/** What a valid response head says that the connection needs. */
+export interface ResponseInfo {
+  /** The `:status` code. */
+  status: number;
+  /** The content-length value, or -1 when absent. */
+  contentLength: number;
+}
+
+/**
+ * Checks a response's header section (§8.3.2): `:status` (three digits) is the one pseudo-header,
+ * exactly once, before the regular fields, which must be valid and not connection-specific (§8.2);
+ * `content-length` a single number. Returns an explanation when malformed, else undefined,
+ * filling `info`.
+ */
+export function validateResponseHeaders(fields: readonly string[], info: ResponseInfo): string | undefined {
+  let status = -1;
+  let regular = false;
+  info.contentLength = -1;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const value = fields[i + 1]!;
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) return `pseudo-header ${name} after a regular field`;
+      if (name !== ":status") return `pseudo-header ${name} is not one of a response`;
+      if (status !== -1) return "duplicate :status";
+      status = parseStatus(value);
+      if (status < 0) return `invalid :status ${JSON.stringify(value)}`;
+      continue;
+    }
+    regular = true;
+    const problem = checkRegularField(name, value);
+    if (problem !== undefined) return problem;
+    if (name === "content-length") {
+      if (info.contentLength !== -1) return "duplicate content-length";
+      const n = parseContentLength(value);
+      if (n < 0) return `invalid content-length ${JSON.stringify(value)}`;
+      info.contentLength = n;
+    }
+  }
+  if (status === -1) return "missing :status";
+  info.status = status;
+  return undefined;
+}
+
+/** Three decimal digits (RFC 9110 §15), 100..999; -1 otherwise. */
+function parseStatus(value: string): number {
+  if (value.length !== 3) return -1;
+  let n = 0;
+  for (let i = 0; i < 3; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n >= 100 ? n : -1;
 }
 
 /** Checks a trailer section: regular fields only (§8.1), each valid. */
