@@ -453,6 +453,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   }
 
   onSettings(params: readonly number[]): void {
+    if (this.phase === CONN_CLOSED) throw new Http2Error(ErrorCode.NO_ERROR, "the connection is closed");
     if (this.peerSettingsSeen) this.spendFlood("SETTINGS frames");
     this.peerSettingsSeen = true;
     for (let i = 0; i < params.length; i += 2) {
@@ -556,8 +557,11 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       this.resetStream(s, error.code);
       return;
     }
-    // A stream we reset: what comes on it is ignored (§5.1), errors in it too (no second RST_STREAM).
-    if (this.closed.get(error.streamId) === ClosedHow.RESET_BY_US) return;
+    // A stream we reset: what comes on it is ignored (§5.1), errors in it too (no second RST_STREAM);
+    // one that ended both ways gets no frame but PRIORITY (§5.1): HEADERS or DATA on it end the
+    // connection (STREAM_CLOSED) anyway, and a malformed PRIORITY or WINDOW_UPDATE is ignored.
+    const how = this.closed.get(error.streamId);
+    if (how === ClosedHow.RESET_BY_US || how === ClosedHow.ENDED) return;
     this.unknownStreamError(error.streamId, error.code);
   }
 
@@ -588,6 +592,9 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   }
 
   protected checkFirstFrame(): void {
+    // Closed while a chunk was being read (a graceful close's last stream ended, or `terminate` was
+    // called from an event): the rest of the chunk is not read.
+    if (this.phase === CONN_CLOSED) throw new Http2Error(ErrorCode.NO_ERROR, "the connection is closed");
     if (!this.peerSettingsSeen) {
       throw new Http2Error(ErrorCode.PROTOCOL_ERROR, `the ${this.peerRole}'s first frame is not SETTINGS`);
     }

@@ -211,7 +211,10 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   }
 
   protected override unknownStreamError(streamId: number, errorCode: number): void {
-    if ((streamId & 1) === 1 && streamId > this.lastPeerStreamId) this.lastPeerStreamId = streamId;
+    // An even stream would be one we opened, and we open none: it stays idle, and RST_STREAM may not
+    // be sent on an idle stream (§6.4), so the error ends the connection instead (§5.4.1).
+    if ((streamId & 1) === 0) throw new Http2Error(errorCode, `a stream error on idle stream ${streamId}`);
+    if (streamId > this.lastPeerStreamId) this.lastPeerStreamId = streamId;
     this.resetClosed(streamId, errorCode);
   }
 

@@ -274,7 +274,7 @@ describe("RFC 9113 §8 HTTP semantics on the grpc-ts engine (h2-probe.py)", {
       { name: "missing :path: PROTOCOL_ERROR", steps: only(without(":path")), expect: malformed(1) },
       {
         name: "empty :path: PROTOCOL_ERROR",
-        steps: only([...without(":path"), [":path", ""]].sort(pseudoFirst) as Fields),
+        steps: only(([...without(":path"), [":path", ""]] as Fields).sort(pseudoFirst)),
         expect: malformed(1),
       },
       {
