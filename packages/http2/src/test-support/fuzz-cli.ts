@@ -58,7 +58,8 @@ if (replay !== undefined) {
   while (performance.now() < deadline && process.exitCode === undefined) {
     for (const target of targets) {
       const roundSeed = (seed + Math.imul(round, 0x85ebca6b)) >>> 0;
-      const ms = Math.min(5000, Math.max(0, deadline - performance.now()));
+      // each target gets its share of what is left, and at most 2.5 s a round
+      const ms = Math.min(2500, Math.max(0, deadline - performance.now()) / targets.length);
       if (ms <= 0) break;
       const r = fuzz({
         target,
