@@ -7,7 +7,8 @@ parsed with hyperframe and hpack as well. Nothing here comes from our TypeScript
 
 Input (stdin), JSON:
   {"host": "127.0.0.1", "port": 1234, "timeout": 5.0, "mode": "frames", "cases": [CASE, ...]}
-  CASE = {"name": str, "steps": [STEP, ...], "finalSync": true, "keepData": true}
+  CASE = {"name": str, "steps": [STEP, ...], "finalSync": true, "keepData": true,
+          "answerPings": true (PINGs from the server are answered at once; else by "ack_pings")}
 Output (stdout): a JSON array, one RESULT per case, in order:
   {"name", "frames": [FRAME, ...], "goaway": {"lastStreamId", "code", "debug"} | null,
    "resets": [[streamId, code], ...], "closed": bool, "synced": bool, "timeouts": [stepIndex, ...],
@@ -38,11 +39,12 @@ Each case runs on a new TCP connection. STEP is an object with "op":
   sync               a PING of our own, then reads until its ACK (or the connection's end)
   wait               reads until a frame matches: "type" (e.g. "HEADERS"), "stream", "endStream";
                      or "dataAtLeast" octets of DATA on "stream"
+  ack_pings          answers the server's PINGs received so far
   encoder_table_size the hpack Encoder's table size ("size"), signalled in its next block
 Unless "finalSync" is false, a case ends with a sync. The server's frames are checked as they
 arrive (violations): frame sizes against our SETTINGS_MAX_FRAME_SIZE, parse errors, DATA beyond
 the flow-control windows we granted, header blocks interleaved with other frames, PUSH_PROMISE,
-and anything after GOAWAY but the connection's end.
+anything after a GOAWAY with an error code, and a GOAWAY whose last stream id grew.
 
 Mode "h2" drives h2's own H2Connection as a well-behaved client instead (see run_h2).
 """
@@ -82,7 +84,7 @@ class Closed(Exception):
 
 
 class Probe:
-    def __init__(self, host, port, timeout, keep_data):
+    def __init__(self, host, port, timeout, keep_data, answer_pings):
         self.timeout = timeout
         self.keep_data = keep_data
         self.sock = socket.create_connection((host, port), timeout=timeout)
@@ -111,6 +113,8 @@ class Probe:
         self.data_received = {}
         self.server_settings_seen = False
         self.http1_status = None
+        self.answer_pings = answer_pings
+        self.server_pings = []
 
     # ---- sending ----
 
@@ -188,8 +192,8 @@ class Probe:
 
     def on_frame(self, frame, length):
         kind = frame.type
-        if self.goaway is not None:
-            self.violations.append("%s after GOAWAY" % type(frame).__name__)
+        if self.goaway is not None and self.goaway["code"] != 0:
+            self.violations.append("%s after GOAWAY with an error" % type(frame).__name__)
         if not self.server_settings_seen and not isinstance(frame, SettingsFrame):
             self.violations.append("the server's first frame is %s, not SETTINGS" % type(frame).__name__)
         if self.block is not None and not isinstance(frame, ContinuationFrame):
@@ -235,6 +239,9 @@ class Probe:
             record["code"] = frame.error_code
             self.resets.append([frame.stream_id, frame.error_code])
         elif isinstance(frame, GoAwayFrame):
+            if self.goaway is not None and frame.last_stream_id > self.goaway["lastStreamId"]:
+                self.violations.append("GOAWAY's last stream id grew from %d to %d"
+                                       % (self.goaway["lastStreamId"], frame.last_stream_id))
             record["lastStreamId"] = frame.last_stream_id
             record["code"] = frame.error_code
             record["debug"] = frame.additional_data.decode("latin-1")
@@ -242,6 +249,10 @@ class Probe:
                            "debug": record["debug"]}
         elif isinstance(frame, PingFrame):
             record["hex"] = frame.opaque_data.hex()
+            if "ACK" not in frame.flags:
+                self.server_pings.append(frame.opaque_data)
+                if self.answer_pings:
+                    self.ack_pings()
         elif isinstance(frame, WindowUpdateFrame):
             record["increment"] = frame.window_increment
         elif kind == 0x5:
@@ -281,6 +292,14 @@ class Probe:
                 "DATA beyond the window of stream %d (%d octets received, %d granted)"
                 % (stream, received, initial + self.stream_granted.get(stream, 0))
             )
+
+    def ack_pings(self):
+        """Answers the server's PINGs received so far (§6.7)."""
+        pings, self.server_pings = self.server_pings, []
+        for payload in pings:
+            frame = PingFrame(0, opaque_data=payload)
+            frame.flags.add("ACK")
+            self.send_frame(frame)
 
     # ---- steps ----
 
@@ -421,6 +440,8 @@ class Probe:
             return self.sync()
         elif op == "wait":
             return self.wait_until(lambda: self.matches(step))
+        elif op == "ack_pings":
+            self.ack_pings()
         elif op == "encoder_table_size":
             self.encoder.header_table_size = step["size"]
         else:
@@ -446,7 +467,8 @@ def run_case(job, case):
               "synced": False, "timeouts": [], "violations": [], "error": None, "tableMaxSize": None, "http1Status": None}
     probe = None
     try:
-        probe = Probe(job["host"], job["port"], job.get("timeout", 5.0), case.get("keepData", True))
+        probe = Probe(job["host"], job["port"], job.get("timeout", 5.0), case.get("keepData", True),
+                      case.get("answerPings", True))
         for i, step in enumerate(case["steps"]):
             if not probe.step(step):
                 result["timeouts"].append(i)

@@ -103,6 +103,8 @@ export interface Case {
   readonly finalSync?: boolean;
   /** Keep DATA payloads in the result (default true). */
   readonly keepData?: boolean;
+  /** Answer the server's PINGs at once (default true); else the step `{ op: "ack_pings" }` does. */
+  readonly answerPings?: boolean;
 }
 
 // ---- steps ----
@@ -232,6 +234,7 @@ export async function runProbe(port: number, cases: readonly Case[]): Promise<Ma
       steps: c.steps,
       finalSync: c.finalSync ?? true,
       keepData: c.keepData ?? true,
+      answerPings: c.answerPings ?? true,
     })),
   };
   const r = await runToEnd(PYTHON, [PROBE], {

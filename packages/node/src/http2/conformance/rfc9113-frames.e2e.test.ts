@@ -5,12 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { createEchoService } from "../../test-support/echo-service.js";
 import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
+import { Echo } from "../../test-support/gen/echo_pb.js";
 import { type ServerHandle, startServer } from "../../test-support/harness.js";
 import {
   accepted,
   all,
   answered,
+  assertAnswered,
   completedCall,
   connectionError,
   continuation,
@@ -398,6 +401,68 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
         expect: answered(1),
       },
     ]);
+  });
+
+  describe("§6.8 GOAWAY: the server's graceful shutdown", () => {
+    // A call with the message "shutdown" starts the server's graceful shutdown, and answers 200 ms later.
+    let closing: ServerHandle;
+    before(async () => {
+      closing = await startServer({
+        server: { engine },
+        setup: (s) =>
+          s.add(Echo, {
+            ...createEchoService(),
+            async unary(req) {
+              if (req.message === "shutdown") {
+                void closing.server.shutdown(5000);
+                await new Promise((resolve) => setTimeout(resolve, 200));
+              }
+              return { message: req.message };
+            },
+          }),
+      });
+    });
+    after(() => closing.close());
+    probeCases(
+      () => closing.port,
+      [
+        {
+          name: "GOAWAY(2^31-1) and PING, then the final GOAWAY with the last stream processed; streams up to it complete, later ones are ignored",
+          answerPings: false,
+          finalSync: false,
+          steps: [
+            hello(),
+            ...unaryCall(1, { message: "shutdown" }),
+            waitFor("GOAWAY", 0),
+            ...unaryCall(3, { message: "between the two GOAWAYs" }),
+            { op: "ack_pings" },
+            waitFor("HEADERS", 1, true),
+            waitFor("HEADERS", 3, true),
+            ...unaryCall(5, { message: "after the final GOAWAY" }),
+          ],
+          expect: (r) => {
+            const goaways = framesOf(r, "GOAWAY");
+            assert.deepEqual(
+              goaways.map((f) => [f.lastStreamId, f.code]),
+              [
+                [0x7fffffff, E.NO_ERROR],
+                [3, E.NO_ERROR],
+              ],
+            );
+            assertAnswered(r, 1);
+            const last = framesOf(r, "HEADERS", 3).at(-1);
+            assert.ok(last?.flags.includes("END_STREAM"), "stream 3 was not answered");
+            assert.deepEqual(framesOf(r, "HEADERS", 5), [], "a stream after the final GOAWAY was answered");
+            assert.ok(r.closed, "the connection did not close once its streams were done");
+            // a stream answered before its request ended may be told to stop: RST_STREAM NO_ERROR (§8.1)
+            assert.ok(
+              r.resets.every(([, code]) => code === E.NO_ERROR),
+              JSON.stringify(r.resets),
+            );
+          },
+        },
+      ],
+    );
   });
 
   describe("§6.9 WINDOW_UPDATE", () => {

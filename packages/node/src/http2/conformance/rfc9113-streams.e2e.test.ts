@@ -520,6 +520,26 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
         expect: connectionError(E.FLOW_CONTROL_ERROR),
       },
       {
+        name: "SETTINGS_INITIAL_WINDOW_SIZE does not change the connection window: 65535 until WINDOW_UPDATE on stream 0",
+        steps: [
+          hello([[S.INITIAL_WINDOW_SIZE, 1 << 20]]),
+          ...unaryCall(1, { message: "big", payload: new Uint8Array(100000) }),
+          waitForData(1, 65535 - 9),
+          sync(),
+          windowUpdate(0, 1 << 20),
+          waitFor("HEADERS", 1, true),
+        ],
+        expect: all(answered(1), (r) => {
+          // the probe checks each DATA frame against the windows; here: the first window was used up
+          const ping = r.frames.findIndex((f) => f.type === "PING");
+          const before = r.frames.slice(0, ping).filter((f) => f.type === "DATA");
+          assert.equal(
+            before.reduce((n, f) => n + f.length, 0),
+            65535,
+          );
+        }),
+      },
+      {
         name: "SETTINGS_INITIAL_WINDOW_SIZE 0: the server sends no DATA until WINDOW_UPDATE",
         steps: [
           hello([[S.INITIAL_WINDOW_SIZE, 0]]),
