@@ -8,12 +8,14 @@ parsed with hyperframe and hpack as well. Nothing here comes from our TypeScript
 Input (stdin), JSON:
   {"host": "127.0.0.1", "port": 1234, "timeout": 5.0, "mode": "frames", "cases": [CASE, ...]}
   CASE = {"name": str, "steps": [STEP, ...], "finalSync": true, "keepData": true,
+          "tls": {"ca": PEM, "serverName": str, "alpn": [str, ...]} (TLS instead of plain TCP),
           "answerPings": true (PINGs from the server are answered at once; else by "ack_pings")}
 Output (stdout): a JSON array, one RESULT per case, in order:
   {"name", "frames": [FRAME, ...], "goaway": {"lastStreamId", "code", "debug"} | null,
    "resets": [[streamId, code], ...], "closed": bool, "synced": bool, "timeouts": [stepIndex, ...],
    "violations": [str, ...], "error": str | null, "tableMaxSize": int,
-   "http1Status": the status line of an HTTP/1.x answer instead of frames, or null}
+   "http1Status": the status line of an HTTP/1.x answer instead of frames, or null,
+   "tls": {"alpn", "version", "compression", "cipher"} of a TLS case, or null}
 
 Each case runs on a new TCP connection. STEP is an object with "op":
   preface            the client connection preface ("hex" to send other octets instead)
@@ -52,6 +54,7 @@ Mode "h2" drives h2's own H2Connection as a well-behaved client instead (see run
 import json
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -84,11 +87,19 @@ class Closed(Exception):
 
 
 class Probe:
-    def __init__(self, host, port, timeout, keep_data, answer_pings):
+    def __init__(self, host, port, timeout, keep_data, answer_pings, tls=None):
         self.timeout = timeout
         self.keep_data = keep_data
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.tls_info = None
+        if tls is not None:
+            # TLS with ALPN (§3.2): the handshake blocking, then the same non-blocking loop
+            context = ssl.create_default_context(cadata=tls["ca"])
+            context.set_alpn_protocols(tls.get("alpn", ["h2"]))
+            self.sock = context.wrap_socket(self.sock, server_hostname=tls["serverName"])
+            self.tls_info = {"alpn": self.sock.selected_alpn_protocol(), "version": self.sock.version(),
+                             "compression": self.sock.compression(), "cipher": self.sock.cipher()[0]}
         self.sock.setblocking(False)
         self.inbuf = bytearray()
         self.encoder = hpack.Encoder()
@@ -127,7 +138,7 @@ class Probe:
             try:
                 n = self.sock.send(view)
                 view = view[n:]
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 # The server is not reading: read what it says meanwhile, then wait to write.
                 self.read_available(0)
                 if self.closed:
@@ -149,13 +160,14 @@ class Probe:
         """Reads what has arrived (waiting up to `wait` seconds for something), parses frames."""
         if self.closed:
             return
-        ready, _, _ = select.select([self.sock], [], [], wait)
-        if not ready:
+        pending = isinstance(self.sock, ssl.SSLSocket) and self.sock.pending() > 0
+        ready, _, _ = select.select([self.sock], [], [], 0 if pending else wait)
+        if not ready and not pending:
             return
         while True:
             try:
                 chunk = self.sock.recv(1 << 16)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 break
             except ConnectionResetError:
                 chunk = b""
@@ -468,7 +480,7 @@ def run_case(job, case):
     probe = None
     try:
         probe = Probe(job["host"], job["port"], job.get("timeout", 5.0), case.get("keepData", True),
-                      case.get("answerPings", True))
+                      case.get("answerPings", True), case.get("tls"))
         for i, step in enumerate(case["steps"]):
             if not probe.step(step):
                 result["timeouts"].append(i)
@@ -490,6 +502,7 @@ def run_case(job, case):
             result["violations"] = probe.violations
             result["tableMaxSize"] = probe.decoder.header_table.maxsize
             result["http1Status"] = probe.http1_status
+            result["tls"] = probe.tls_info
             probe.sock.close()
     return result
 

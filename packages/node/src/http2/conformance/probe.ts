@@ -91,6 +91,8 @@ export interface ProbeResult {
   readonly tableMaxSize: number | null;
   /** The status line of an HTTP/1.x answer where HTTP/2 frames were expected. */
   readonly http1Status: string | null;
+  /** What a TLS case negotiated. */
+  readonly tls: { alpn: string | null; version: string; compression: string | null; cipher: string } | null;
 }
 
 export type Expect = (r: ProbeResult) => void;
@@ -105,6 +107,8 @@ export interface Case {
   readonly keepData?: boolean;
   /** Answer the server's PINGs at once (default true); else the step `{ op: "ack_pings" }` does. */
   readonly answerPings?: boolean;
+  /** TLS with ALPN instead of plain TCP. */
+  readonly tls?: { readonly ca: string; readonly serverName: string; readonly alpn: readonly string[] };
 }
 
 // ---- steps ----
@@ -235,6 +239,7 @@ export async function runProbe(port: number, cases: readonly Case[]): Promise<Ma
       finalSync: c.finalSync ?? true,
       keepData: c.keepData ?? true,
       answerPings: c.answerPings ?? true,
+      ...(c.tls === undefined ? {} : { tls: c.tls }),
     })),
   };
   const r = await runToEnd(PYTHON, [PROBE], {

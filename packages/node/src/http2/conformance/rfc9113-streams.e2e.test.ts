@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { generateTestCerts, TEST_SERVER_NAME, type TestCerts } from "../../test-support/certs.js";
 import { createEchoService } from "../../test-support/echo-service.js";
 import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
 import { Echo } from "../../test-support/gen/echo_pb.js";
@@ -117,6 +118,49 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
         expect: connectionError(E.PROTOCOL_ERROR),
       },
     ]);
+  });
+
+  describe("§3.2 and §9.2 HTTP/2 over TLS", () => {
+    let certs: TestCerts;
+    let tlsPort = 0;
+    before(async () => {
+      certs = await generateTestCerts();
+      tlsPort = await server.server.listen("127.0.0.1:0", {
+        tls: { key: certs.server.key, cert: certs.server.cert },
+      });
+    });
+    after(() => certs.remove());
+    const tls = (alpn: string[]) => ({ ca: certs.ca, serverName: TEST_SERVER_NAME, alpn });
+    // the cases read `certs` only when they run, after `before`
+    probeCases(
+      () => tlsPort,
+      [
+        {
+          name: "ALPN h2 selects HTTP/2, over TLS 1.2 or later without TLS compression; a call works",
+          get tls() {
+            return tls(["h2", "http/1.1"]);
+          },
+          steps: completedCallWithHello(1),
+          expect: all(answered(1), (r) => {
+            assert.equal(r.tls?.alpn, "h2");
+            assert.ok(r.tls?.version === "TLSv1.2" || r.tls?.version === "TLSv1.3", r.tls?.version);
+            assert.equal(r.tls?.compression, null);
+          }),
+        },
+        {
+          name: "a client that offers only http/1.1 is not spoken HTTP/2 to",
+          get tls() {
+            return tls(["http/1.1"]);
+          },
+          steps: [hello()],
+          finalSync: false,
+          expect: (r) => {
+            assert.equal(r.tls?.alpn, "http/1.1");
+            assert.deepEqual(framesOf(r, "SETTINGS"), []);
+          },
+        },
+      ],
+    );
   });
 
   describe("§4.1 frame format", () => {
@@ -681,4 +725,8 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
 
 function goawayFromClient(code: number) {
   return [raw(T.GOAWAY, 0, 0, `00000000${code.toString(16).padStart(8, "0")}`), waitFor("HEADERS", 1, true)];
+}
+
+function completedCallWithHello(stream: number): Step[] {
+  return [hello(), ...completedCall(stream)];
 }
