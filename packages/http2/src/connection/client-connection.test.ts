@@ -267,7 +267,7 @@ describe("requests and responses", () => {
   test("a request header list over the server's SETTINGS_MAX_HEADER_LIST_SIZE is never sent", () => {
     const { conn, app, flush } = setup({}, [SettingId.MAX_HEADER_LIST_SIZE, 200]);
     const a = conn.request([...REQUEST, "x-big", "v".repeat(300)], "a", true);
-    assert.deepEqual(app.take(), [["close", "a", ErrorCode.INTERNAL_ERROR]]);
+    assert.deepEqual(app.take(), [["close", "a", ErrorCode.ENHANCE_YOUR_CALM]]);
     assert.equal(a.id, 0);
     assert.deepEqual(flush(), []);
     assert.equal(conn.request(REQUEST, "b", true).id, 1);

@@ -130,7 +130,7 @@ export class ClientConnection<S> extends ConnectionBase<S> {
    * Past the server's concurrency limit the stream waits for a slot (data written meanwhile is
    * kept). When the connection takes no new streams, the stream is closed at once with
    * REFUSED_STREAM; a request header list over the server's SETTINGS_MAX_HEADER_LIST_SIZE closes it
-   * with INTERNAL_ERROR, unsent. Either way `onStreamClose` may come before this returns.
+   * with ENHANCE_YOUR_CALM (too much, as for a response over our limit), unsent. Either way `onStreamClose` may come before this returns.
    */
   request(
     headers: readonly string[],
@@ -409,7 +409,7 @@ export class ClientConnection<S> extends ConnectionBase<S> {
   private openStream(s: Stream<S>): void {
     const headers = s.requestHeaders!;
     if (!this.fitsPeerLimit(headers)) {
-      this.closeUnopened(s, ErrorCode.INTERNAL_ERROR);
+      this.closeUnopened(s, ErrorCode.ENHANCE_YOUR_CALM);
       return;
     }
     const id = this.nextStreamId;

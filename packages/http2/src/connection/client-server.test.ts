@@ -298,7 +298,7 @@ describe("client ⇄ server in memory", () => {
     assert.deepEqual(
       app.take().filter((e) => e[0] === "close"),
       [
-        ["close", "a", ErrorCode.INTERNAL_ERROR],
+        ["close", "a", ErrorCode.ENHANCE_YOUR_CALM],
         ["close", "b", 0],
       ],
     );

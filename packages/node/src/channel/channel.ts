@@ -9,6 +9,8 @@ import {
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
+import { type EngineName, resolveEngine } from "../http2/engine.js";
+import { connectGrpcTsHttp2 } from "../http2/grpc-ts-client.js";
 import { type ClientTlsOptions, type ConnectAddress, connectNodeHttp2 } from "../http2/node-client.js";
 import type { ClientConnection, ConnectionListener } from "../http2/seam.js";
 import { VERSION } from "../version.js";
@@ -36,6 +38,11 @@ export interface ChannelOptions {
   readonly userAgent?: string;
   /** Reconnection backoff (connection-backoff.md defaults). */
   readonly backoff?: BackoffOptions;
+  /**
+   * The HTTP/2 engine: `node` (node:http2) or `grpc-ts` (our own). Default: the environment
+   * variable GRPC_TS_HTTP2_ENGINE, else node:http2.
+   */
+  readonly engine?: EngineName;
 }
 
 export interface Channel extends Transport {
@@ -68,6 +75,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
     retryRefused: (call, refusedOn) => retryRefused(call, refusedOn),
   };
   const backoff = new Backoff(options.backoff);
+  const connectHttp2 = resolveEngine(options.engine) === "grpc-ts" ? connectGrpcTsHttp2 : connectNodeHttp2;
   const listeners = new Set<(s: ConnectivityState) => void>();
   let state: ConnectivityState = "IDLE";
   let connection: ClientConnection | undefined;
@@ -171,7 +179,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
         retire(conn!);
       },
     };
-    conn = connectNodeHttp2({ address, authority: parsed.authority, tls: options.tls }, listener);
+    conn = connectHttp2({ address, authority: parsed.authority, tls: options.tls }, listener);
   }
 
   /** The connection takes no new calls: the channel goes IDLE, or reconnects if calls wait. */

@@ -14,6 +14,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
+import { fieldsOf, headersOf } from "./header-fields.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import type { EngineListenOptions, ListenTarget } from "./node-server.js";
@@ -472,45 +473,4 @@ class H2Stream implements ServerStream {
     this.endHeld = false;
     if (n > 0) this.connection.conn.consume(this.id, n);
   }
-}
-
-/**
- * The seam's header objects from the decoded field list: repeated names joined (`, `, or `; `
- * for cookies) for `headers`, or kept apart as arrays for `metadataHeaders`.
- */
-function headersOf(fields: readonly string[], keepApart: boolean): InHeaders {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!;
-    const value = fields[i + 1]!;
-    const existing = out[name];
-    if (existing === undefined) out[name] = value;
-    else if (keepApart) {
-      if (typeof existing === "string") out[name] = [existing, value];
-      else existing.push(value);
-    } else {
-      out[name] = `${existing as string}${name === "cookie" ? "; " : ", "}${value}`;
-    }
-  }
-  return out;
-}
-
-/** A seam header object as a field list, pseudo-headers first (RFC 9113 §8.3). */
-function fieldsOf(headers: OutHeaders): string[] {
-  const out: string[] = [];
-  for (const name in headers) {
-    if (name.charCodeAt(0) !== 0x3a) continue;
-    pushField(out, name, headers[name]!);
-  }
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 0x3a) continue;
-    pushField(out, name, headers[name]!);
-  }
-  return out;
-}
-
-function pushField(out: string[], name: string, value: string | string[]): void {
-  const lower = name.toLowerCase();
-  if (typeof value === "string") out.push(lower, value);
-  else for (const v of value) out.push(lower, v);
 }

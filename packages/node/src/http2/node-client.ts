@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
-import * as net from "node:net";
+import type * as net from "node:net";
 import { addAbortSignal } from "node:stream";
-import * as tls from "node:tls";
+import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { headersFromRaw } from "./raw-headers.js";
 import type {
   ClientConnection,
@@ -12,57 +12,18 @@ import type {
   OutHeaders,
 } from "./seam.js";
 
-export interface ClientTlsOptions {
-  /** PEM CA certificates to trust (default: the system's). */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
-  /** Client certificate and key for mutual TLS. */
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-  /** The name to verify the server's certificate against (and send as SNI); default: the target host. */
-  readonly serverName?: string;
-  /** Accept any server certificate (tests only). */
-  readonly insecureSkipVerify?: boolean;
-}
-
-export type ConnectAddress = { readonly host: string; readonly port: number } | { readonly path: string };
-
-export interface ConnectOptions {
-  readonly address: ConnectAddress;
-  /** `:authority` of requests. */
-  readonly authority: string;
-  readonly tls: ClientTlsOptions | undefined;
-  readonly settings?: http2.Settings;
-}
+export type { ClientTlsOptions, ConnectAddress, ConnectOptions } from "./client-socket.js";
 
 /** node:http2 client behind the seam. */
 export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionListener): ClientConnection {
-  const { address } = options;
   const secure = options.tls !== undefined;
   const createConnection = (): net.Socket => {
-    const socket = connectSocket();
+    const socket = connectSocket(options);
     // A socket error ends the connection. node:http2 alone only half-closes it and waits for a
     // `close` that, after a TLS alert (e.g. a TLS 1.3 server refusing a missing client
     // certificate), never comes: the session would then neither close nor fail.
     socket.on("error", () => socket.destroy());
     return socket;
-  };
-  const connectSocket = (): net.Socket => {
-    if (!secure)
-      return "path" in address
-        ? net.connect(address.path)
-        : net.connect({ host: address.host, port: address.port });
-    const t = options.tls!;
-    const servername = t.serverName ?? hostOf(options.authority);
-    return tls.connect({
-      ...("path" in address ? { path: address.path } : { host: address.host, port: address.port }),
-      ...(net.isIP(servername) ? {} : { servername }),
-      ALPNProtocols: ["h2"],
-      ...(t.ca === undefined ? {} : { ca: t.ca as string | Buffer | (string | Buffer)[] }),
-      ...(t.cert === undefined ? {} : { cert: t.cert }),
-      ...(t.key === undefined ? {} : { key: t.key }),
-      rejectUnauthorized: t.insecureSkipVerify !== true,
-      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
-    });
   };
   const session = http2.connect(`${secure ? "https" : "http"}://${options.authority}`, {
     createConnection,
@@ -72,12 +33,6 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
   });
   return new NodeClientConnection(session, listener);
-}
-
-function hostOf(authority: string): string {
-  if (authority.startsWith("[")) return authority.slice(1, authority.indexOf("]"));
-  const colon = authority.lastIndexOf(":");
-  return colon < 0 ? authority : authority.slice(0, colon);
 }
 
 class NodeClientConnection implements ClientConnection {
