@@ -80,7 +80,7 @@ describe("floods of frames that move nothing forward: GOAWAY ENHANCE_YOUR_CALM",
     const s = setup({ floodBudget: 50 });
     const priority = flood(
       s,
-      s.client.build((w) => writePriority(w, 3, 0, 16, false)),
+      s.client.build((w) => writePriority(w, 3, 0, false, 16)),
       1000,
     );
     assert.equal(priority.sent, 51);
