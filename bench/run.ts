@@ -101,6 +101,25 @@ if (options.report !== undefined) {
 }
 
 await acquireBenchLock();
+// What is measured is the tree when the run starts (dist/ was built just before): its commit, and
+// whether our packages, the bench or the dependencies had uncommitted changes. Others may commit
+// while the run goes on; the header says so.
+const measured = [
+  "packages/core",
+  "packages/http2",
+  "packages/node",
+  "bench",
+  "package.json",
+  "package-lock.json",
+];
+const treeState = () => {
+  const head = run("git", ["rev-parse", "--short", "HEAD"]) ?? "?";
+  const dirty =
+    (run("git", ["status", "--porcelain", "--untracked-files=no", "--", ...measured]) ?? "") !== "";
+  return { head, dirty };
+};
+const atStart = treeState();
+
 const results = new Results();
 const before = machineInfo();
 const started = new Date();
@@ -117,20 +136,11 @@ try {
   if (killed.length > 0) results.note(`killed leftover processes: ${killed.join(", ")}`);
 }
 
-// Uncommitted changes that change what is measured: our packages, the bench, the dependencies.
-const measured = [
-  "packages/core",
-  "packages/http2",
-  "packages/node",
-  "bench",
-  "package.json",
-  "package-lock.json",
-];
-const dirty = (run("git", ["status", "--porcelain", "--untracked-files=no", "--", ...measured]) ?? "") !== "";
+const atEnd = treeState();
 const info: RunInfo = {
   started: started.toISOString(),
   seconds: (Date.now() - started.getTime()) / 1000,
-  commit: `${run("git", ["rev-parse", "--short", "HEAD"]) ?? "?"}${dirty ? " with uncommitted changes" : ""}`,
+  commit: `${atStart.head}${atStart.dirty ? " with uncommitted changes" : ""}${atEnd.head !== atStart.head ? ` (HEAD moved to ${atEnd.head} during the run)` : ""}`,
   options,
   before,
   after: machineInfo(),
