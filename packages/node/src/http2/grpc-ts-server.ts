@@ -120,6 +120,8 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   /** `dataOctetsSent` and the socket's `bytesWritten` when the stall timer started. */
   private stallMark = -1;
+  /** Output was waiting on the peer when the stall timer last fired. */
+  private stallWaiting = false;
 
   constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
     this.socket = socket;
@@ -192,7 +194,10 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
         this.socket.resume();
       });
     }
-    if (this.stallTimer === undefined && this.isWaitingOnPeer()) this.startStallTimer();
+    // The timer runs while there are streams (or unsent bytes); what it checks is computed only
+    // when it fires, so the hot path pays one comparison.
+    if (this.stallTimer === undefined && (this.conn.streamCount > 0 || this.socket.writableLength > 0))
+      this.startStallTimer();
   }
 
   /** Output is waiting for the peer: for its flow-control windows, or for it to read the socket. */
@@ -213,8 +218,15 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
     this.stallMark = this.progressMark();
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      if (this.conn.isClosed || !this.isWaitingOnPeer()) return;
-      if (this.progressMark() === this.stallMark) {
+      if (this.conn.isClosed) return;
+      const waited = this.stallWaiting;
+      this.stallWaiting = this.isWaitingOnPeer();
+      if (!this.stallWaiting) {
+        if (this.conn.streamCount > 0) this.startStallTimer();
+        return;
+      }
+      // Cut only after a whole period that began and ended waiting, with nothing sent in it.
+      if (waited && this.progressMark() === this.stallMark) {
         this.conn.terminate(
           ErrorCode.ENHANCE_YOUR_CALM,
           `the peer read nothing for ${this.stallTimeoutMs} ms while output waited for it`,
