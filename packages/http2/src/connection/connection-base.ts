@@ -214,6 +214,9 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected drainList: Stream<S>[] = [];
   protected depth = 0;
 
+  /** DATA octets sent, ever: whether a connection with output waiting makes progress. */
+  dataOctetsSent = 0;
+
   // flood protection: a token bucket of frames that move nothing forward
   private readonly floodCapacity: number;
   private floodTokens: number;
@@ -336,6 +339,16 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   /** Streams open now. */
   get streamCount(): number {
     return this.activeStreams;
+  }
+
+  /**
+   * Body octets the application wrote that wait for the peer's flow-control windows (summed over
+   * the streams: for occasional checks such as a stall timer, not for every call).
+   */
+  get queuedOutputOctets(): number {
+    let n = 0;
+    for (const s of this.streams.list()) n += s.queued;
+    return n;
   }
 
   /** No new streams are accepted (shutting down or closed). */
@@ -649,6 +662,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       writeData(this.out, s.id, data, false);
       s.sendWindow -= data.length;
       this.connSendWindow -= data.length;
+      this.dataOctetsSent += data.length;
       return true;
     }
     this.depth++;
@@ -739,6 +753,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       s.queued -= n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
+      this.dataOctetsSent += n;
       budget--;
       if (last) {
         this.localEnded(s);
