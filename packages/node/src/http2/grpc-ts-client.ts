@@ -1,7 +1,7 @@
 /**
  * Our own HTTP/2 engine (@grpc-ts/http2) behind the seam, client side: the sans-I/O
- * `ClientConnection` on a `node:net` or `node:tls` socket. Selected with
- * `createChannel(target, { engine: "grpc-ts" })` (or GRPC_TS_HTTP2_ENGINE=grpc-ts).
+ * `ClientConnection` on a `node:net` or `node:tls` socket: the default engine (http2/engine.ts);
+ * `createChannel(target, { engine: "node" })` (or GRPC_TS_HTTP2_ENGINE=node) picks node:http2.
  *
  * Output is batched: what calls produce is written once per turn of the event loop
  * (`setImmediate`), so many calls started together share one socket write; what the connection

@@ -1,7 +1,7 @@
 /**
  * Our own HTTP/2 engine (@grpc-ts/http2) behind the seam: the sans-I/O `ServerConnection` on
- * `node:net` and `node:tls` sockets. Selected with `createServer({ engine: "grpc-ts" })`; node:http2
- * stays the default until this engine passes everything it passes.
+ * `node:net` and `node:tls` sockets: the default engine (http2/engine.ts); `engine: "node"` picks
+ * node:http2 instead.
  *
  * Output is batched: what the connection produces while handling one chunk from the socket is one
  * `socket.write`, and what handlers produce later (after awaiting) is flushed once per turn of the
