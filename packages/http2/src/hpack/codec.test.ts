@@ -256,6 +256,33 @@ describe("HPACK encoder and decoder", () => {
     assert.equal(new HpackDecoder({ maxStringLength: 100 }).decode(ok.view(), []), true);
   });
 
+  test("literals sent again and again (never indexed) decode the same through the literal cache", () => {
+    // As nghttp2 sends them: `:path` and content-length as literals without indexing, each time.
+    const e = new HpackEncoder({ noIndexNames: [":path", "content-length"] });
+    const d = new HpackDecoder();
+    const rnd = new Random(7);
+    const token = "abcdefghijklmnopqrstuvwxyz0123456789/._";
+    const paths = Array.from({ length: 80 }, (_, i) => `/pkg.S${i}/${rnd.string(1 + rnd.int(70), token)}`);
+    for (let i = 0; i < 2000; i++) {
+      // Many values against few slots: collisions and evictions, raw and Huffman-coded alike.
+      const fields = [":path", rnd.pick(paths), "content-length", String(rnd.int(1000)), "x-raw", "\x7f"];
+      const raw = rnd.int(2) === 0;
+      const block = encodeBlock(raw ? new HpackEncoder({ huffman: "never" }) : e, fields, [
+        FieldFlag.NO_INDEX,
+        FieldFlag.NO_INDEX,
+        FieldFlag.NO_INDEX,
+      ]);
+      assert.deepEqual(decodeBlock(d, block), fields);
+    }
+    // The same octets raw and Huffman-coded are different strings.
+    const d2 = new HpackDecoder();
+    assert.deepEqual(decodeBlock(d2, hex("00 01 61 01 3f")), ["a", "?"]);
+    assert.deepEqual(decodeBlock(d2, hex("00 01 61 81 3f")), ["a", "o"]);
+    // Invalid Huffman is rejected each time (never cached).
+    rejects(d2, hex("00 01 61 81 ff"), "huffman-invalid");
+    rejects(d2, hex("00 01 61 81 ff"), "huffman-invalid");
+  });
+
   describe("malformed blocks are rejected with COMPRESSION_ERROR", () => {
     test("truncated integers, strings and representations", () => {
       rejects(new HpackDecoder(), hex("ff"), "truncated"); // indexed, continuation missing

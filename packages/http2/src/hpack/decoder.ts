@@ -31,10 +31,29 @@ export interface HpackDecoderOptions {
 
 export const DEFAULT_HEADER_TABLE_SIZE = 4096;
 
+/**
+ * The literal cache (see `readString`): slots, and the longest string literal it keeps, in
+ * encoded octets. 32 × 64 octets of keys per decoder, allocated with the first literal.
+ */
+const LITERAL_SLOTS = 32;
+const LITERAL_MAX = 64;
+
 export class HpackDecoder {
   private readonly table: DynamicTable;
   private readonly cursor: Cursor = { buf: new Uint8Array(0), pos: 0, end: 0 };
   private scratch = new Uint8Array(256);
+  /**
+   * Recently decoded string literals by their encoded octets (Huffman flag included): slot `i`
+   * holds `literalLengths[i]` octets at `i * LITERAL_MAX` in `literalKeys` and their string in
+   * `literalStrings[i]`. Peers send some fields as literals on every request (nghttp2 never
+   * indexes `:path` or `content-length`), so the same octets come again and again: comparing
+   * them is cheaper than Huffman-decoding them into a new string, and returning the same string
+   * object also keeps its hash, so the lookups done with it later (routes, validation) do not
+   * hash it again.
+   */
+  private literalKeys: Uint8Array | undefined;
+  private readonly literalLengths = new Uint8Array(LITERAL_SLOTS);
+  private readonly literalStrings: string[] = new Array<string>(LITERAL_SLOTS).fill("");
   /** The bound on table size updates (our SETTINGS_HEADER_TABLE_SIZE, once acknowledged). */
   private tableSizeLimit: number;
   /** The limit went below the table's size: the next block must start with an update. */
@@ -187,16 +206,55 @@ export class HpackDecoder {
     const start = c.pos;
     if (len > c.end - start) throw new HpackError("truncated", `string of ${len} octets runs past the block`);
     c.pos = start + len;
+    if (len === 0) return "";
+    // The cache keeps only literals short enough to be within any limit (maxStringLength > 64).
+    if (len <= LITERAL_MAX && this.maxStringLength >= LITERAL_MAX * 2) {
+      return this.cachedLiteral(c.buf, start, len, huffman);
+    }
+    return this.decodeLiteral(c.buf, start, len, huffman);
+  }
+
+  /** A literal of at most LITERAL_MAX octets, from the cache when the same octets came recently. */
+  private cachedLiteral(buf: Uint8Array, start: number, len: number, huffman: boolean): string {
+    const end = start + len;
+    // A cheap hash of the length, the flag and three octets picks the slot.
+    let h = huffman ? len + 0x100 : len;
+    h = h * 31 + buf[start]!;
+    h = h * 31 + buf[start + (len >> 1)]!;
+    h = h * 31 + buf[end - 1]!;
+    const slot = (h ^ (h >>> 5)) & (LITERAL_SLOTS - 1);
+    let keys = this.literalKeys;
+    if (keys === undefined) {
+      keys = new Uint8Array(LITERAL_SLOTS * LITERAL_MAX);
+      this.literalKeys = keys;
+    }
+    const at = slot * LITERAL_MAX;
+    const lengths = this.literalLengths;
+    // The stored length carries the Huffman flag in bit 7 (lengths are at most 64).
+    const tag = huffman ? len | 0x80 : len;
+    if (lengths[slot] === tag) {
+      let i = 0;
+      while (i < len && keys[at + i] === buf[start + i]) i++;
+      if (i === len) return this.literalStrings[slot]!;
+    }
+    const str = this.decodeLiteral(buf, start, len, huffman);
+    for (let i = 0; i < len; i++) keys[at + i] = buf[start + i]!;
+    lengths[slot] = tag;
+    this.literalStrings[slot] = str;
+    return str;
+  }
+
+  private decodeLiteral(buf: Uint8Array, start: number, len: number, huffman: boolean): string {
     if (!huffman) {
       if (len > this.maxStringLength) throw this.tooLong(len);
-      return latin1Decode(c.buf, start, start + len);
+      return latin1Decode(buf, start, start + len);
     }
     // Codes are 5 to 30 bits long: len octets decode to at least len * 8 / 30 octets (so a
     // longer input is too long whatever it holds) and to at most len * 8 / 5.
     if (len > this.maxStringLength * 4) throw this.tooLong(len);
     const most = ((len * 8) / 5) | 0;
     if (most > this.scratch.length) this.scratch = new Uint8Array(Math.max(most, this.scratch.length * 2));
-    const n = huffmanDecode(c.buf, start, start + len, this.scratch);
+    const n = huffmanDecode(buf, start, start + len, this.scratch);
     if (n > this.maxStringLength) throw this.tooLong(n);
     return latin1Decode(this.scratch, 0, n);
   }
