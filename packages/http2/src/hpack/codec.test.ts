@@ -256,6 +256,34 @@ describe("HPACK encoder and decoder", () => {
     assert.equal(new HpackDecoder({ maxStringLength: 100 }).decode(ok.view(), []), true);
   });
 
+  test("frozen lists: blocks kept while the table is unchanged, the same octets as encoding them afresh", () => {
+    const rnd = new Random(11);
+    const frozen = [
+      Object.freeze([":status", "200", "content-type", "application/grpc", "grpc-accept-encoding", "gzip"]),
+      Object.freeze(["grpc-status", "0"]),
+      Object.freeze(["grpc-status", "0", "grpc-message", "oops"]),
+      Object.freeze([":status", "200"]),
+      Object.freeze(["x-big", "v".repeat(3000)]), // evicts most of the table when inserted
+      Object.freeze(["x-a", "1", "x-b", "2"]),
+    ];
+    const cached = new HpackEncoder({ maxTableSize: 8192 });
+    const plain = new HpackEncoder({ maxTableSize: 8192 }); // the same lists, never frozen
+    const d = new HpackDecoder({ maxTableSize: 8192 });
+    for (let i = 0; i < 3000; i++) {
+      if (rnd.int(50) === 0) {
+        const size = rnd.pick([0, 256, 4096, 8192]);
+        cached.setPeerMaxTableSize(size);
+        plain.setPeerMaxTableSize(size);
+      }
+      const list = rnd.int(4) === 0 ? randomFields(rnd) : rnd.pick(frozen);
+      const a = encodeBlock(cached, list as string[]);
+      const b = encodeBlock(plain, [...list]);
+      assert.deepEqual(toHex(a), toHex(b));
+      assert.deepEqual(decodeBlock(d, a), list);
+      assert.equal(cached.tableSize, plain.tableSize);
+    }
+  });
+
   test("literals sent again and again (never indexed) decode the same through the literal cache", () => {
     // As nghttp2 sends them: `:path` and content-length as literals without indexing, each time.
     const e = new HpackEncoder({ noIndexNames: [":path", "content-length"] });

@@ -54,6 +54,8 @@ const DEFAULT_SENSITIVE = ["authorization", "proxy-authorization"];
 const DEFAULT_NO_INDEX = ["grpc-timeout", "grpc-message", "content-length", "date"];
 /** Names encoded as literals are cached as their encoded string literal, up to this many. */
 const NAME_CACHE_LIMIT = 256;
+/** Encoded blocks kept per encoder (see `encode`): a response's headers and trailers, and spares. */
+const BLOCK_CACHE_SIZE = 4;
 
 export class HpackEncoder implements EvictionListener {
   private readonly table: DynamicTable;
@@ -72,6 +74,21 @@ export class HpackEncoder implements EvictionListener {
   /** A size update is due at the start of the next block: the smallest size since the last. */
   private pendingUpdate = false;
   private pendingMin = 0;
+  /** Changes with the table (each insertion, each size update): what the indexes refer to. */
+  private tableVersion = 0;
+  /**
+   * Blocks of frozen field lists that were encoded without changing the table (every field an
+   * index, or a literal kept out of it), with the table version they were encoded at: until the
+   * table changes, the same list encodes to the same octets, so they are copied instead of looked
+   * up field by field. A server repeats the same few lists on every call (`:status 200` with its
+   * content type, `grpc-status: 0`); a frozen list cannot have changed since.
+   */
+  private readonly cachedLists: (readonly string[] | undefined)[] = new Array(BLOCK_CACHE_SIZE).fill(
+    undefined,
+  );
+  private readonly cachedBlocks: Uint8Array[] = new Array<Uint8Array>(BLOCK_CACHE_SIZE).fill(EMPTY);
+  private readonly cachedVersions: number[] = new Array<number>(BLOCK_CACHE_SIZE).fill(-1);
+  private nextCacheSlot = 0;
 
   constructor(options: HpackEncoderOptions = {}) {
     this.ownLimit = options.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE;
@@ -119,9 +136,49 @@ export class HpackEncoder implements EvictionListener {
 
   /**
    * Appends the header block of `fields` (`[name, value, ...]`) to `w`. `flags[i]` holds the
-   * `FieldFlag`s of field i (the pair at `fields[2i]`).
+   * `FieldFlag`s of field i (the pair at `fields[2i]`). A list sent often should be frozen
+   * (`Object.freeze`) and passed without flags: its block is then kept and copied while the
+   * table stays as it was.
    */
   encode(w: ByteWriter, fields: readonly string[], flags?: ArrayLike<number>): void {
+    if (flags === undefined && !this.pendingUpdate && Object.isFrozen(fields)) this.encodeFrozen(w, fields);
+    else this.encodeFields(w, fields, flags);
+  }
+
+  /** A frozen list without flags: its cached block while the table is as it was, else encoded. */
+  private encodeFrozen(w: ByteWriter, fields: readonly string[]): void {
+    const lists = this.cachedLists;
+    let slot = -1;
+    for (let i = 0; i < BLOCK_CACHE_SIZE; i++) {
+      if (lists[i] !== fields) continue;
+      if (this.cachedVersions[i] === this.tableVersion) {
+        const block = this.cachedBlocks[i]!;
+        const n = block.length;
+        w.ensure(n);
+        const b = w.buf;
+        const p = w.pos;
+        for (let j = 0; j < n; j++) b[p + j] = block[j]!;
+        w.pos = p + n;
+        return;
+      }
+      slot = i;
+      break;
+    }
+    const start = w.pos;
+    const version = this.tableVersion;
+    this.encodeFields(w, fields, undefined);
+    // A block that inserted into the table cannot be sent again as it is.
+    if (this.tableVersion !== version) return;
+    if (slot < 0) {
+      slot = this.nextCacheSlot;
+      this.nextCacheSlot = (slot + 1) % BLOCK_CACHE_SIZE;
+      lists[slot] = fields;
+    }
+    this.cachedBlocks[slot] = w.buf.slice(start, w.pos);
+    this.cachedVersions[slot] = version;
+  }
+
+  private encodeFields(w: ByteWriter, fields: readonly string[], flags: ArrayLike<number> | undefined): void {
     const table = this.table;
     if (this.pendingUpdate) {
       const final = Math.min(this.peerLimit, this.ownLimit);
@@ -132,6 +189,7 @@ export class HpackEncoder implements EvictionListener {
       encodeInteger(w, final, 5, 0x20);
       table.setMaxSize(final);
       this.pendingUpdate = false;
+      this.tableVersion++;
     }
     const n = fields.length >>> 1;
     for (let i = 0; i < n; i++) {
@@ -193,6 +251,7 @@ export class HpackEncoder implements EvictionListener {
 
   private insert(name: string, value: string): void {
     const table = this.table;
+    this.tableVersion++;
     table.add(name, value);
     if (table.length === 0) return; // larger than the table: not inserted
     const seq = table.inserted - 1;
@@ -236,6 +295,8 @@ export class HpackEncoder implements EvictionListener {
     w.pos += len;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Shared by all encoders for building cached name literals (synchronous use only). */
 const scratchWriter = new ByteWriter(256);

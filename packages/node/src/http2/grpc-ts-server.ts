@@ -46,6 +46,24 @@ const GOAWAY_PING_TIMEOUT_MS = 1_000;
 const MAX_SOCKET_BACKLOG = 1 << 20;
 export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 
+/**
+ * Field lists of frozen header objects, made once and frozen in turn: a server call sends the
+ * same frozen response headers and trailers on every call (see server-call.ts), and the HPACK
+ * encoder keeps the encoded block of a frozen list, so such a response costs no conversion and
+ * no field-by-field encoding.
+ */
+const frozenFields = new WeakMap<OutHeaders, readonly string[]>();
+
+function fieldsOfShared(headers: OutHeaders): readonly string[] {
+  if (!Object.isFrozen(headers)) return fieldsOf(headers);
+  let fields = frozenFields.get(headers);
+  if (fields === undefined) {
+    fields = Object.freeze(fieldsOf(headers));
+    frozenFields.set(headers, fields);
+  }
+  return fields;
+}
+
 export function listenGrpcTsHttp2(
   target: ListenTarget,
   options: EngineListenOptions,
@@ -388,7 +406,7 @@ class H2Stream implements ServerStream {
   respond(headers: OutHeaders, endStream: boolean): void {
     if (this.isClosed || this.sent) return;
     this.sent = true;
-    this.connection.conn.respond(this.id, fieldsOf(headers), endStream);
+    this.connection.conn.respond(this.id, fieldsOfShared(headers), endStream);
     this.connection.scheduleFlush();
   }
 
@@ -403,7 +421,7 @@ class H2Stream implements ServerStream {
     if (this.isClosed) return;
     const conn = this.connection.conn;
     if (lastChunk !== undefined && lastChunk.length > 0) conn.write(this.id, lastChunk);
-    conn.end(this.id, fieldsOf(trailers));
+    conn.end(this.id, fieldsOfShared(trailers));
     this.connection.scheduleFlush();
   }
 

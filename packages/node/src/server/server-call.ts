@@ -28,6 +28,17 @@ import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/se
  */
 const DEADLINE_RESET_SLACK_MS = 50;
 
+/**
+ * The trailers of a call that succeeded with no trailing metadata: one frozen object for every
+ * call, which an engine may convert and encode once (see grpc-ts-server.ts).
+ */
+const OK_TRAILERS: OutHeaders = Object.freeze({ "grpc-status": "0" }) as OutHeaders;
+/**
+ * Response headers with no metadata and no compression, frozen and shared like OK_TRAILERS: one
+ * per wire protocol (so content type), made again if the server's accept-encoding differs.
+ */
+const plainHeaders = new WeakMap<ServerWireProtocol, OutHeaders>();
+
 /** Per-server settings every call reads; made once. */
 export interface CallConfig {
   readonly maxReceiveMessageBytes: number;
@@ -391,11 +402,32 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
 
   #sendHeaders(): void {
     if (this.#stream.headersSent) return;
-    const h = this.#baseHeaders();
     const c = this.#responseCompression();
+    const md = this.#responseHeader;
+    // gRPC's finishHeaders adds nothing (gRPC-Web's may add CORS fields), so its plain headers are shared.
+    if (c === undefined && (md === undefined || md.size === 0) && this.#wire.name === "grpc") {
+      this.#stream.respond(this.#plainHeaders(), false);
+      return;
+    }
+    const h = this.#baseHeaders();
     if (c !== undefined) h["grpc-encoding"] = c.name;
     this.#wire.finishHeaders(h);
     this.#stream.respond(h, false);
+  }
+
+  #plainHeaders(): OutHeaders {
+    const wire = this.#wire;
+    const acceptEncoding = this.#config.compression.acceptEncoding;
+    let h = plainHeaders.get(wire);
+    if (h === undefined || h["grpc-accept-encoding"] !== acceptEncoding) {
+      h = Object.freeze({
+        ":status": "200",
+        "content-type": wire.contentType,
+        "grpc-accept-encoding": acceptEncoding,
+      }) as OutHeaders;
+      plainHeaders.set(wire, h);
+    }
+    return h;
   }
 
   // ---- ending ----
@@ -427,7 +459,9 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     this.#done = true;
     this.#reader.stop();
     this.#cleanup();
-    const trailers = statusToTrailers(error, this.#responseTrailer);
+    const md = this.#responseTrailer;
+    const trailers =
+      error === undefined && (md === undefined || md.size === 0) ? OK_TRAILERS : statusToTrailers(error, md);
     const s = this.#stream;
     if (!s.closed) {
       if (!s.headersSent) {
