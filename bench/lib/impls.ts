@@ -23,7 +23,9 @@ export function serverChild(
         args: ["--engine=node"],
         ...extra,
       };
+    // The streaming row that differs from `ours` in the server's engine alone runs the same server.
     case "ours-engine":
+    case "ours-engine-node-client":
       return {
         impl: "ours-server",
         name: "ours-server (grpc-ts engine)",
@@ -41,13 +43,15 @@ export function serverChild(
 }
 
 /**
- * Client child options for `impl` on `cpu`, talking to 127.0.0.1:`port`. Ours on our engine asks
+ * Client child options for `impl` on `cpu`, talking to 127.0.0.1:`port` (for
+ * `ours-engine-node-client`, our client on node:http2). Ours on our engine asks
  * `createChannel` for `engine: "grpc-ts"`; the child itself finds out whether the built package
  * honours it (see the `probe` command), so the bench runs before and after the client engine lands.
  */
 export function clientChild(impl: Impl, cpu: number, port: number): ChildOptions {
   switch (impl) {
     case "ours":
+    case "ours-engine-node-client":
       return {
         impl: "ours-client",
         name: "ours-client (node:http2)",

@@ -108,9 +108,13 @@ export function renderMarkdown(
   out.push("");
   out.push(
     `Servers run pinned to core ${o.serverCpu}, h2load and clients to core ${o.loadCpu} (taskset), each implementation in its own process, ` +
-      "ours and the peers alternating within each repetition. Each figure is the median over the repetitions with the min–max in parentheses; " +
-      '"ours ÷ this" divides ours (our server or client on node:http2) by the peer within each repetition, then takes the median (above 1: ours is faster); ' +
-      '"own engine ÷ this" does the same for ours on our own HTTP/2 engine (@grpc-ts/http2). ' +
+      "ours and the peers alternating within each repetition. Each figure is the median over the repetitions with the min–max in parentheses. " +
+      `**The default stack** is the rows "${implLabels["ours-engine"]}": our server and our client on our own HTTP/2 engine (@grpc-ts/http2), ` +
+      "what `createServer()` and `createChannel()` give without options (in streaming, our server and our client both on it); the targets are judged on it. " +
+      `The rows "${implLabels.ours}" are the same code with \`engine: "node"\`, kept for reference (their targets are marked "(reference, engine: node:http2)"); ` +
+      `in streaming, "${implLabels["ours-engine-node-client"]}" differs from them in the server's engine alone. ` +
+      `"${subjectLabels["ours-engine"]} ÷ this" divides the default stack by the row's implementation within each repetition, then takes the median (above 1: ours is faster); ` +
+      `"${subjectLabels.ours} ÷ this" does the same for ours on node:http2. ` +
       (o.source
         ? "**Our packages ran from their TypeScript sources through tsx (`--source`), which adds overhead to our code only: not for comparison.**"
         : "Our packages run from their built `dist/` (as users get them), the peers from node_modules; the bench scripts themselves through tsx."),
@@ -129,7 +133,8 @@ export function renderMarkdown(
   }
   out.push(
     "",
-    "The last column judges the same target by CPU time per call or message of the CPU-bound side (server, client, " +
+    "The issue's targets come first, judged on the default stack, then those of our engine, then the issue's targets judged on ours on node:http2 (reference rows). " +
+      "The last column judges the same target by CPU time per call or message of the CPU-bound side (server, client, " +
       "or the busier of the two for streams), measured in the same runs: peer's cost ÷ ours, or for a rate the rate one fully " +
       "used core would give. It is hardly affected by other processes taking the cores, so on a busy machine it is the " +
       "steadier figure; it assumes the run was CPU-bound (not waiting on flow control or round trips).",

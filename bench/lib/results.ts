@@ -2,12 +2,28 @@
 // (median with min–max, and ours ÷ each peer taken within the same repetition).
 import { type Spread, spread } from "./stats.js";
 
-export const impls = ["ours", "ours-engine", "grpc-js", "connect", "raw", "grpc-go"] as const;
+export const impls = [
+  "ours",
+  "ours-engine",
+  "ours-engine-node-client",
+  "grpc-js",
+  "connect",
+  "raw",
+  "grpc-go",
+] as const;
 export type Impl = (typeof impls)[number];
 
+/**
+ * `ours-engine` is the default stack, what users get from `createServer()` and `createChannel()`
+ * without options: our server and our client on our own HTTP/2 engine. `ours` is the same code with
+ * `engine: "node"` (node:http2). `ours-engine-node-client` exists only in streaming: our server on
+ * our engine read by our client on node:http2, so that it differs from `ours` in the server's
+ * engine alone.
+ */
 export const implLabels: Readonly<Record<Impl, string>> = {
   ours: "grpc-ts (ours) on node:http2",
-  "ours-engine": "grpc-ts (ours) on its own HTTP/2 engine",
+  "ours-engine": "grpc-ts (ours) on its own HTTP/2 engine (default)",
+  "ours-engine-node-client": "grpc-ts (ours): server on its own engine, client on node:http2",
   "grpc-js": "@grpc/grpc-js",
   connect: "connect-node",
   raw: "raw node:http2",
@@ -15,16 +31,16 @@ export const implLabels: Readonly<Record<Impl, string>> = {
 };
 
 /**
- * The implementations that the others are compared with ("X ÷ this"): ours on node:http2, and ours
- * on our own HTTP/2 engine. A case that lists neither has no ratios.
+ * The implementations that the others are compared with ("X ÷ this"): ours on our own HTTP/2
+ * engine (the default stack) first, then ours on node:http2. A case that lists neither has no ratios.
  */
-export const subjects = ["ours", "ours-engine"] as const;
+export const subjects = ["ours-engine", "ours"] as const;
 export type Subject = (typeof subjects)[number];
 
 /** Short names of the subjects for column headers and chart labels. */
 export const subjectLabels: Readonly<Record<Subject, string>> = {
-  ours: "ours",
-  "ours-engine": "own engine",
+  "ours-engine": "default (own engine)",
+  ours: "ours on node:http2",
 };
 
 export interface ExtraColumn {
@@ -134,19 +150,39 @@ export class Results {
     return this.cases.find((c) => c.id === id);
   }
 
+  /** The CPU cost per call or message of a sample (the larger of the case's `costKeys`), or NaN. */
+  private costOf(spec: CaseSpec, s: Sample): number {
+    return spec.costKeys === undefined
+      ? Number.NaN
+      : Math.max(...spec.costKeys.map((k) => s.extra[k] ?? Number.NaN));
+  }
+
+  /**
+   * `a` ÷ `b` in a rate case, per repetition, summarised; and by CPU cost, `b`'s cost ÷ `a`'s
+   * (above 1: `a` is cheaper), when the case has `costKeys`. Undefined when the case is unknown.
+   */
+  compare(caseId: string, a: Impl, b: Impl): { ratio: Spread; costRatio?: Spread } | undefined {
+    const spec = this.caseById(caseId);
+    if (spec === undefined) return undefined;
+    const samples = this.samples.filter((s) => s.caseId === caseId);
+    const ofA = new Map(samples.filter((s) => s.impl === a).map((s) => [s.rep, s]));
+    const mine = samples.filter((s) => s.impl === b);
+    const ratio = spread(mine.map((s) => (ofA.get(s.rep)?.value ?? Number.NaN) / s.value));
+    if (spec.costKeys === undefined) return { ratio };
+    const costRatio = spread(
+      mine.map((s) => {
+        const other = ofA.get(s.rep);
+        return other === undefined ? Number.NaN : this.costOf(spec, s) / this.costOf(spec, other);
+      }),
+    );
+    return { ratio, costRatio };
+  }
+
   summarize(caseId: string): ImplSummary[] {
     const spec = this.caseById(caseId);
     if (spec === undefined) return [];
     const samples = this.samples.filter((s) => s.caseId === caseId);
-    const costOf = (s: Sample) =>
-      spec.costKeys === undefined
-        ? Number.NaN
-        : Math.max(...spec.costKeys.map((k) => s.extra[k] ?? Number.NaN));
-    const byRep = (impl: Impl, f: (s: Sample) => number) =>
-      new Map(samples.filter((s) => s.impl === impl).map((s) => [s.rep, f(s)]));
     const listed = subjects.filter((s) => spec.impls.includes(s));
-    const subjectValue = new Map(listed.map((s) => [s, byRep(s, (x) => x.value)]));
-    const subjectCost = new Map(listed.map((s) => [s, byRep(s, costOf)]));
     return spec.impls.map((impl) => {
       const mine = samples.filter((s) => s.impl === impl);
       const extras: Record<string, Spread> = {};
@@ -157,12 +193,9 @@ export class Results {
       if (spec.kind === "rate") {
         for (const subject of listed) {
           if (subject === impl) continue;
-          const values = subjectValue.get(subject)!;
-          ratios[subject] = spread(mine.map((s) => (values.get(s.rep) ?? Number.NaN) / s.value));
-          if (spec.costKeys !== undefined) {
-            const costs = subjectCost.get(subject)!;
-            costRatios[subject] = spread(mine.map((s) => costOf(s) / (costs.get(s.rep) ?? Number.NaN)));
-          }
+          const c = this.compare(caseId, subject, impl)!;
+          ratios[subject] = c.ratio;
+          if (c.costRatio !== undefined) costRatios[subject] = c.costRatio;
         }
       }
       const unavailable = mine.find((s) => s.unavailable !== undefined)?.unavailable;
@@ -173,7 +206,7 @@ export class Results {
         ratios,
         costRatios,
         errors: mine.flatMap((s) => (s.error === undefined ? [] : [`rep ${s.rep + 1}: ${s.error}`])),
-        ...(spec.costKeys === undefined ? {} : { cost: spread(mine.map(costOf)) }),
+        ...(spec.costKeys === undefined ? {} : { cost: spread(mine.map((s) => this.costOf(spec, s))) }),
         ...(unavailable !== undefined && mine.every((s) => s.unavailable !== undefined)
           ? { unavailable }
           : {}),

@@ -1,7 +1,7 @@
 // The chart: one horizontal bar per (case, peer) with ours ÷ peer on a log scale, the min–max over
 // repetitions as a whisker, and the issue's target as a mark. Hand-written SVG, no dependency.
-import { type Impl, implLabels, type Results, subjectLabels, subjects } from "./results.js";
-import { absoluteTargetFor, targetFor } from "./targets.js";
+import { type Impl, implLabels, type Results, type Subject, subjects } from "./results.js";
+import { absoluteTargetsFor, targetFor } from "./targets.js";
 
 interface Row {
   readonly label: string;
@@ -16,9 +16,24 @@ interface Row {
   readonly note?: string;
 }
 
+/** Subject names in chart labels (shorter than the table's). */
+const chartSubject: Readonly<Record<Subject, string>> = {
+  "ours-engine": "default",
+  ours: "ours on node:http2",
+};
+
 /** Peer names in chart labels (shorter than the table's). */
 function peerLabel(impl: Impl): string {
-  return impl === "ours" ? "ours on node:http2" : implLabels[impl];
+  switch (impl) {
+    case "ours":
+      return "ours on node:http2";
+    case "ours-engine":
+      return "default";
+    case "ours-engine-node-client":
+      return "engine server + node client";
+    default:
+      return implLabels[impl];
+  }
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -65,15 +80,15 @@ export function renderSvg(results: Results, title: string): string {
     };
     for (const subject of subjects) {
       if (summary.find((x) => x.impl === subject)?.unavailable !== undefined) {
-        unavailableRow(`${spec.short} — ${subjectLabels[subject]}`, subjectLabels[subject]);
+        unavailableRow(`${spec.short} — ${chartSubject[subject]}`, chartSubject[subject]);
         continue;
       }
       for (const s of summary) {
-        // ours ÷ own engine is the inverse of own engine ÷ ours, which is shown.
+        // ours on node:http2 ÷ the default is the inverse of the default ÷ ours, which is shown.
         if (subject === "ours" && s.impl === "ours-engine") continue;
         const ratio = s.ratios[subject];
         if (ratio === undefined) continue;
-        const label = `${spec.short} — ${subjectLabels[subject]} vs ${peerLabel(s.impl)}`;
+        const label = `${spec.short} — ${chartSubject[subject]} vs ${peerLabel(s.impl)}`;
         if (ratio.n === 0) {
           if (s.unavailable !== undefined) unavailableRow(label, peerLabel(s.impl));
           continue;
@@ -92,18 +107,19 @@ export function renderSvg(results: Results, title: string): string {
         first = false;
       }
     }
-    const absolute = absoluteTargetFor(spec.id);
-    const ours = summary.find((x) => x.impl === "ours");
-    if (absolute !== undefined && ours !== undefined && ours.value.n > 0) {
+    for (const { subject, min } of absoluteTargetsFor(spec.id)) {
+      const mine = summary.find((x) => x.impl === subject);
+      if (mine === undefined || mine.value.n === 0) continue;
       rows.push({
-        label: `${spec.short} — ours ÷ ${absolute.toLocaleString("en-US")} ${spec.unit}`,
-        ...(ours.cost !== undefined && ours.cost.n > 0 ? { byCost: 1e6 / ours.cost.median / absolute } : {}),
-        median: ours.value.median / absolute,
-        min: ours.value.min / absolute,
-        max: ours.value.max / absolute,
+        label: `${spec.short} — ${chartSubject[subject]} ÷ ${min.toLocaleString("en-US")} ${spec.unit}`,
+        ...(mine.cost !== undefined && mine.cost.n > 0 ? { byCost: 1e6 / mine.cost.median / min } : {}),
+        median: mine.value.median / min,
+        min: mine.value.min / min,
+        max: mine.value.max / min,
         target: 1,
         first,
       });
+      first = false;
     }
   }
   const values = rows
@@ -111,12 +127,12 @@ export function renderSvg(results: Results, title: string): string {
     .filter((v) => v > 0 && Number.isFinite(v));
   const lo = niceBelow(Math.min(0.5, ...values) * 0.9);
   const hi = niceAbove(Math.max(2, ...values) * 1.1);
-  const width = 1080;
-  const labelW = 430;
+  const width = 1120;
+  const labelW = 470;
   const x0 = labelW + 10;
   const x1 = width - 150;
   const rowH = 22;
-  const top = 80;
+  const top = 96;
   const height = top + rows.length * rowH + 44;
   const x = (v: number) =>
     x0 + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (x1 - x0);
@@ -125,8 +141,9 @@ export function renderSvg(results: Results, title: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
-    `<text x="12" y="42" fill="#444">ours (node:http2) or own engine (@grpc-ts/http2) ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster.</text>`,
-    `<text x="12" y="58" fill="#444">Green: at or above the issue's target (black mark), or above 1× where there is none; red: below. ◇ = the same ratio by CPU cost per call or message.</text>`,
+    `<text x="12" y="42" fill="#444">default = our server and client on our own HTTP/2 engine, what users get; ours on node:http2 = the same with engine: "node"; node client = ours on node:http2.</text>`,
+    `<text x="12" y="58" fill="#444">Subject ÷ peer within the same repetition: bar = median, whisker = min–max; log scale; right of 1× = ours faster. ◇ = the same ratio by CPU cost per call or message.</text>`,
+    `<text x="12" y="74" fill="#444">Green: at or above the target (black mark; on node:http2 rows the issue's target, for reference), or above 1× where there is none; red: below.</text>`,
   );
   for (const t of ticksBetween(lo, hi)) {
     const tx = x(t).toFixed(1);

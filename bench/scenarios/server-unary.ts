@@ -1,6 +1,6 @@
 // Servers under h2load: unary echo of a small message, -c 4 -m 32 and -c 16 -m 100 (throughput)
 // and -c 1 -m 1 (latency). Each server runs alone in its own process on the server core; h2load on
-// the other. Ours runs twice, on node:http2 and on our own HTTP/2 engine; grpc-go (built here from
+// the other. Ours runs twice, on our own HTTP/2 engine (the default) and on node:http2; grpc-go (built here from
 // impl/grpc-go/main.go, GOMAXPROCS=1) is reported unavailable when Go or its packages are missing.
 import { join } from "node:path";
 import { type Child, startChild, stopChecked } from "../lib/children.js";
@@ -14,7 +14,7 @@ import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope, writeRequestFile } from "../lib/wire.js";
 
-const servers: readonly Impl[] = ["ours", "ours-engine", "grpc-js", "connect", "raw", "grpc-go"];
+const servers: readonly Impl[] = ["ours-engine", "ours", "grpc-js", "connect", "raw", "grpc-go"];
 
 const configs = [
   {

@@ -2,8 +2,9 @@
 // in its own process on the server core, client in its own process on the other. Server and client
 // streaming of 100-byte and 64 KiB messages, and bidi ping-pong. Before the client starts, the same
 // server also streams to h2load (an independent C consumer), which shows the server side alone.
-// Our server runs on both HTTP/2 engines; both talk to the same client, ours on node:http2, so
-// that the server's engine is the only difference between the two rows.
+// Ours runs as three stacks: the default one (server and client on our own HTTP/2 engine), the
+// same on node:http2, and our server on our engine read by our client on node:http2, which differs
+// from the node:http2 stack in the server's engine alone.
 import { join } from "node:path";
 import { type Child, startChild, stopChecked } from "../lib/children.js";
 import { runH2load } from "../lib/h2load.js";
@@ -11,7 +12,7 @@ import { clientChild, serverChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { rawDir } from "../lib/paths.js";
 import { cpuWindow } from "../lib/proc.js";
-import type { Command, StreamResult } from "../lib/protocol.js";
+import type { Command, ProbeResult, StreamResult } from "../lib/protocol.js";
 import { type Impl, type Results, rotate } from "../lib/results.js";
 import {
   payloadEnvelopeLength,
@@ -20,9 +21,10 @@ import {
   writeRequestFile,
 } from "../lib/wire.js";
 
-const stacks: readonly Impl[] = ["ours", "ours-engine", "grpc-js", "connect"];
-/** The client of each stack: our server on our engine is read by our client on node:http2. */
-const clientOf = (impl: Impl): Impl => (impl === "ours-engine" ? "ours" : impl);
+/** Each stack is a server and its own client (impls.ts starts the right engine for each). */
+const stacks: readonly Impl[] = ["ours-engine", "ours-engine-node-client", "ours", "grpc-js", "connect"];
+/** The stacks with a server of their own: h2load reads each of these servers once per repetition. */
+const h2loadServers: readonly Impl[] = stacks.filter((i) => i !== "ours-engine-node-client");
 const SMALL = 100;
 const LARGE = 64 * 1024;
 
@@ -128,8 +130,10 @@ const h2loadCases: readonly H2loadStreamCase[] = [
 
 export async function streaming(o: BenchOptions, results: Results): Promise<void> {
   results.context.push(
-    "Streaming: the row of ours on our own HTTP/2 engine is our server on @grpc-ts/http2 with our client on node:http2 " +
-      "(the same client as in the row of ours on node:http2), so the server's engine is the only difference.",
+    "Streaming: the default stack (ours on its own HTTP/2 engine) is our server and our client both on @grpc-ts/http2, " +
+      "what users get without options; the row of ours on node:http2 is both on node:http2; the row with the server on our " +
+      "engine and the client on node:http2 differs from the latter in the server's engine alone (h2load reads its server " +
+      "in the default stack's row).",
   );
   for (const c of h2loadCases) {
     results.addCase({
@@ -139,7 +143,7 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
       kind: "rate",
       unit: c.unit,
       digits: c.unit === "MB/s" ? 1 : 0,
-      impls: stacks,
+      impls: h2loadServers,
       short: c.short,
       costKeys: ["cpuUsPerMessage"],
       extras: [
@@ -186,14 +190,21 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
         const launch = serverChild(impl, o.serverCpu);
         if ("unavailable" in launch) throw new Error(launch.unavailable);
         server = await startChild(launch);
-        for (const c of h2loadCases) {
+        for (const c of h2loadServers.includes(impl) ? h2loadCases : []) {
           try {
             await h2loadStream(o, results, server, impl, rep, c);
           } catch (e) {
             failAll([c.id], e);
           }
         }
-        client = await startChild(clientChild(clientOf(impl), o.loadCpu, server.port));
+        client = await startChild(clientChild(impl, o.loadCpu, server.port));
+        // Our client on our engine needs a build that honours the channel's `engine` option.
+        const probe = (await client.request({ cmd: "probe" }, 30_000)) as ProbeResult;
+        if (probe.unavailable !== undefined) {
+          for (const c of pairCases) results.addUnavailable(c.id, impl, rep, probe.unavailable);
+          console.log(`    ${probe.unavailable}`);
+          continue;
+        }
         for (const c of pairCases) {
           try {
             await pair(o, results, server, client, impl, rep, c);
@@ -203,7 +214,7 @@ export async function streaming(o: BenchOptions, results: Results): Promise<void
         }
       } catch (e) {
         failAll(
-          [...h2loadCases, ...pairCases].map((c) => c.id),
+          [...(h2loadServers.includes(impl) ? h2loadCases : []), ...pairCases].map((c) => c.id),
           e,
         );
       } finally {
