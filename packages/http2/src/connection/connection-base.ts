@@ -320,9 +320,11 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     const out = this.out;
     if (out.pos === 0) return undefined;
     if (out.pos <= 16384) return out.take();
-    // Large: hand the buffer over rather than copy it.
+    // Large: hand the buffer over rather than copy it, and start the next one at the size this
+    // one reached, so that a connection streaming large batches does not grow a buffer (doubling
+    // and copying) for every batch (up to 256 KiB: one rare burst does not make every batch big).
     const view = out.view();
-    this.out = new ByteWriter(16384);
+    this.out = new ByteWriter(Math.min(out.buf.length, 256 * 1024));
     return view;
   }
 
