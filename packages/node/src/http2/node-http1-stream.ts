@@ -7,7 +7,7 @@ import * as http from "node:http";
 import type { Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
 import { peerOf, tlsInfoOf } from "./peer.js";
-import { headersFromRaw } from "./raw-headers.js";
+import { headerOf, headersFromRaw } from "./raw-headers.js";
 import type { InHeaders, OutHeaders, ServerStream, ServerStreamListener } from "./seam.js";
 
 /** Serves HTTP/1.1 on connections handed to it (it never listens itself). */
@@ -81,6 +81,10 @@ export class NodeHttp1ServerStream implements ServerStream {
 
   get metadataHeaders(): InHeaders {
     return headersFromRaw(this.#req.rawHeaders, this.headers);
+  }
+
+  header(name: string): string | undefined {
+    return headerOf(this.headers, name);
   }
 
   get peer(): string {

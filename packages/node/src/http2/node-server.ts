@@ -5,7 +5,7 @@ import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
-import { headersFromRaw } from "./raw-headers.js";
+import { headerOf, headersFromRaw } from "./raw-headers.js";
 import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
 
 export interface ServerTlsOptions {
@@ -147,6 +147,10 @@ class NodeServerStream implements ServerStream {
   get metadataHeaders(): InHeaders {
     this.#metadataHeaders ??= headersFromRaw(this.#raw, this.headers);
     return this.#metadataHeaders;
+  }
+
+  header(name: string): string | undefined {
+    return headerOf(this.headers, name);
   }
 
   #socketInfo(): ConnectionInfo {

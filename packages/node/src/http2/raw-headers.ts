@@ -32,3 +32,9 @@ function hasRepeatedName(raw: readonly string[]): boolean {
   }
   return false;
 }
+
+/** A header of a header object as one string: repeated values (an array) joined with ", ". */
+export function headerOf(headers: InHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === "string" || v === undefined ? v : v.join(", ");
+}

@@ -25,6 +25,11 @@ export interface ServerStream {
   readonly headers: InHeaders;
   /** Request headers with repeated values kept apart, for metadata; built when first read. */
   readonly metadataHeaders: InHeaders;
+  /**
+   * One request header as `headers` has it (repeated values joined), or undefined: for the few
+   * the server reads on every call, which an engine can find without building `headers`.
+   */
+  header(name: string): string | undefined;
   /** `ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, or `unix:/path`. */
   readonly peer: string;
   readonly tls: TlsInfo | undefined;

@@ -379,11 +379,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext {
     let chosen: Compression | undefined;
     if (policy === "mirror") chosen = this.#start.requestCompression;
     else if (policy !== "identity") chosen = this.#config.compression.get(policy);
-    const accepted = this.#stream.headers["grpc-accept-encoding"];
-    if (
-      chosen !== undefined &&
-      !acceptsEncoding(typeof accepted === "string" ? accepted : undefined, chosen.name)
-    )
+    if (chosen !== undefined && !acceptsEncoding(this.#stream.header("grpc-accept-encoding"), chosen.name))
       chosen = undefined;
     this.#sendCompression = chosen;
     return chosen;

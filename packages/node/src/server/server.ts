@@ -173,24 +173,25 @@ export function createServer(options: ServerOptions = {}): Server {
   }
 
   function onStream(stream: ServerStream): void {
-    const h = stream.headers;
-    if (cors !== undefined && h[":method"] === "OPTIONS") {
+    // `header()` rather than `headers`: an engine can find a field without building the object.
+    const method = stream.header(":method");
+    if (cors !== undefined && method === "OPTIONS") {
       stream.listen(ignoreListener);
-      stream.respond(cors.preflight(h), true);
+      stream.respond(cors.preflight(stream.headers), true);
       return;
     }
-    const ct = h["content-type"];
-    const parsed = wireProtocolOf(stream, typeof ct === "string" ? ct : undefined);
+    const ct = stream.header("content-type");
+    const parsed = wireProtocolOf(stream, ct);
     const wire = parsed?.wire;
     if (state !== "serving") {
       reject(stream, 200, new RpcError(Code.UNAVAILABLE, "the server is shutting down"), emptyHeaders, wire);
       return;
     }
-    if (h[":method"] !== "POST") {
+    if (method !== "POST") {
       reject(
         stream,
         405,
-        new RpcError(Code.INTERNAL, `gRPC requires POST, not ${h[":method"]}`),
+        new RpcError(Code.INTERNAL, `gRPC requires POST, not ${method}`),
         emptyHeaders,
         wire,
       );
@@ -215,7 +216,7 @@ export function createServer(options: ServerOptions = {}): Server {
       );
       return;
     }
-    const path = h[":path"] as string;
+    const path = stream.header(":path") as string;
     const route = router.get(path);
     if (route === undefined) {
       reject(stream, 200, unimplemented(path), emptyHeaders, wire);
@@ -248,12 +249,12 @@ export function createServer(options: ServerOptions = {}): Server {
       return;
     }
     let deadline: number | undefined;
-    const timeout = h["grpc-timeout"];
-    const encoding = h["grpc-encoding"];
+    const timeout = stream.header("grpc-timeout");
+    const encoding = stream.header("grpc-encoding");
     let requestCompression: Compression | undefined;
     try {
-      if (timeout !== undefined) deadline = Date.now() + decodeTimeout(timeout as string);
-      requestCompression = compression.forEncoding(encoding as string | undefined);
+      if (timeout !== undefined) deadline = Date.now() + decodeTimeout(timeout);
+      requestCompression = compression.forEncoding(encoding);
     } catch (e) {
       const err = RpcError.from(e, Code.INTERNAL);
       reject(
