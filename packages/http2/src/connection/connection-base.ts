@@ -216,6 +216,14 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /** DATA octets sent, ever: whether a connection with output waiting makes progress. */
   dataOctetsSent = 0;
+  /**
+   * The last DATA frame in `out` written by `writeStream`'s fast path: where it ends (-1: none
+   * that can grow), its stream and its payload length, so the next write to that stream can
+   * extend it.
+   */
+  private lastDataEnd = -1;
+  private lastDataStream = 0;
+  private lastDataLength = 0;
 
   // flood protection: a token bucket of frames that move nothing forward
   private readonly floodCapacity: number;
@@ -319,6 +327,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   takeOutput(): Uint8Array | undefined {
     const out = this.out;
     if (out.pos === 0) return undefined;
+    this.lastDataEnd = -1; // that frame is on its way: nothing may be appended to it now
     if (out.pos <= 16384) return out.take();
     // Large: hand the buffer over rather than copy it, and start the next one at the size this
     // one reached, so that a connection streaming large batches does not grow a buffer (doubling
@@ -661,7 +670,30 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       data.length <= this.peerMaxFrameSize
     ) {
       // The common case: it all fits in one frame now.
-      writeData(this.out, s.id, data, false);
+      const out = this.out;
+      const n = data.length;
+      if (
+        this.lastDataEnd === out.pos &&
+        this.lastDataStream === s.id &&
+        this.lastDataLength + n <= this.peerMaxFrameSize
+      ) {
+        // The frame just written is this stream's DATA (no END_STREAM, nothing after it): it
+        // grows instead of a new frame following it, so a stream of small messages (a gRPC
+        // stream of 100-byte messages) costs the peer one frame per batch, not per message.
+        const header = this.lastDataEnd - this.lastDataLength - 9; // its 24-bit length first
+        const length = this.lastDataLength + n;
+        this.lastDataLength = length;
+        out.bytes(data);
+        const b = out.buf;
+        b[header] = length >>> 16;
+        b[header + 1] = (length >>> 8) & 0xff;
+        b[header + 2] = length & 0xff;
+      } else {
+        writeData(out, s.id, data, false);
+        this.lastDataStream = s.id;
+        this.lastDataLength = n;
+      }
+      this.lastDataEnd = out.pos;
       s.sendWindow -= data.length;
       this.connSendWindow -= data.length;
       this.dataOctetsSent += data.length;
