@@ -438,6 +438,41 @@ describe("§8.2, §8.3 header validation through the connection", () => {
     );
   });
 
+  test("a client repeating its header block: checked once, its content-length still applied", () => {
+    const { app, client, send } = setup();
+    const fields = [...GET, "content-length", "2"];
+    for (let id = 1; id <= 7; id += 2) {
+      send(
+        client.headers(id, fields, false),
+        client.build((w) => writeData(w, id, hex("0102"), true)),
+      );
+    }
+    assert.equal(app.events.filter((e) => e[0] === "end").length, 4);
+    const short = send(
+      client.headers(9, fields, false),
+      client.build((w) => writeData(w, 9, hex("01"), true)),
+    );
+    assert.equal(rst(short, 9), ErrorCode.PROTOCOL_ERROR);
+    assert.equal(rst(send(client.headers(11, fields, true)), 11), ErrorCode.PROTOCOL_ERROR);
+    send(
+      client.headers(13, fields, false),
+      client.build((w) => writeData(w, 13, hex("0102"), true)),
+    );
+    assert.deepEqual(app.events.slice(-3), [
+      ["open", 13, fields, false],
+      ["data", 13, "0102"],
+      ["end", 13],
+    ]);
+  });
+
+  test("a malformed header block repeated is refused every time", () => {
+    const { app, client, send } = setup();
+    for (let id = 1; id <= 9; id += 2) {
+      assert.equal(rst(send(client.headers(id, [...GET, "te", "gzip"], true)), id), ErrorCode.PROTOCOL_ERROR);
+    }
+    assert.deepEqual(app.events, []);
+  });
+
   test("a header list over SETTINGS_MAX_HEADER_LIST_SIZE is answered 431", () => {
     const { app, client, send } = setup({ maxHeaderListSize: 1000 });
     const frames = send(client.headers(1, [...GET, "x-big", "v".repeat(1000)], false));

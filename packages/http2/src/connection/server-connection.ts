@@ -89,6 +89,8 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   /** In DRAINING: the last stream id of our final GOAWAY. */
   private goAwayLastId = MAX_STREAM_ID;
   private readonly requestInfo: RequestInfo = { contentLength: -1 };
+  /** The last header block decoded was a request found valid (`requestInfo` is what it said). */
+  private lastRequestValid = false;
   private readonly maxConcurrentStreams: number;
   private readonly tooLargeResponse: readonly string[];
   private readonly maxResetBudget: number;
@@ -114,6 +116,9 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     // Every block goes through HPACK, whatever becomes of the stream: the table is shared.
     const fields: string[] = [];
     const fits = this.decoder.decode(block, fields);
+    // The same fields as the request found valid just before (a client repeats its block).
+    const knownValid = this.decoder.repeated && this.lastRequestValid;
+    this.lastRequestValid = false;
     const s = this.streams.get(streamId);
     if (s !== undefined) {
       this.onTrailers(s, fields, fits, endStream);
@@ -152,7 +157,9 @@ export class ServerConnection<S> extends ConnectionBase<S> {
       return;
     }
     const info = this.requestInfo;
-    const problem = validateRequestHeaders(fields, info);
+    // Fields validated just before are not validated again: `info` still holds their content-length.
+    const problem = knownValid ? undefined : validateRequestHeaders(fields, info);
+    this.lastRequestValid = problem === undefined;
     if (problem !== undefined || (endStream && info.contentLength > 0)) {
       this.resetClosed(streamId, ErrorCode.PROTOCOL_ERROR);
       return;

@@ -284,6 +284,46 @@ describe("HPACK encoder and decoder", () => {
     }
   });
 
+  test("a repeated block decodes to the same fields (copied from its third time), unless it changes the table", () => {
+    const d = new HpackDecoder();
+    const indexed = hex("82 86 84"); // :method GET, :scheme http, :path /
+    const results: string[][] = [];
+    const repeated: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const out = ["x", "y"]; // appended to
+      assert.equal(d.decode(indexed, out), true);
+      results.push(out);
+      repeated.push(d.repeated);
+    }
+    for (const r of results)
+      assert.deepEqual(r, ["x", "y", ":method", "GET", ":scheme", "http", ":path", "/"]);
+    assert.deepEqual(repeated, [false, true, true, true]);
+    // An inserting block inserts each time, never taken as a repeat.
+    const inserting = hex("40 01 61 01 62"); // a: b, with incremental indexing
+    for (let i = 1; i <= 3; i++) {
+      assert.deepEqual(decodeBlock(d, inserting), ["a", "b"]);
+      assert.equal(d.repeated, false);
+      assert.equal(d.tableLength, i);
+    }
+    // A size update changes the table: the block after it is not a repeat of the one before.
+    decodeBlock(d, hex("be"));
+    decodeBlock(d, hex("be"));
+    assert.equal(d.repeated, true);
+    decodeBlock(d, hex("3f e1 1f be")); // size update to 4096, then the same index
+    assert.equal(d.repeated, false);
+    // A lower list limit is a different result for the same octets.
+    const big = new HpackDecoder({ maxHeaderListSize: 1000 });
+    const block = hex("82 86 84");
+    decodeBlock(big, block);
+    decodeBlock(big, block);
+    decodeBlock(big, block);
+    big.maxHeaderListSize = 60;
+    const out: string[] = [];
+    assert.equal(big.decode(block, out), false);
+    assert.deepEqual(out, [":method", "GET"]);
+    assert.equal(big.decode(block, []), false);
+  });
+
   test("literals sent again and again (never indexed) decode the same through the literal cache", () => {
     // As nghttp2 sends them: `:path` and content-length as literals without indexing, each time.
     const e = new HpackEncoder({ noIndexNames: [":path", "content-length"] });

@@ -37,6 +37,8 @@ export const DEFAULT_HEADER_TABLE_SIZE = 4096;
  */
 const LITERAL_SLOTS = 32;
 const LITERAL_MAX = 64;
+/** The longest block kept for recognising a repeated block (see `decode`). */
+const REPEAT_MAX = 512;
 
 export class HpackDecoder {
   private readonly table: DynamicTable;
@@ -54,6 +56,23 @@ export class HpackDecoder {
   private literalKeys: Uint8Array | undefined;
   private readonly literalLengths = new Uint8Array(LITERAL_SLOTS);
   private readonly literalStrings: string[] = new Array<string>(LITERAL_SLOTS).fill("");
+  /** Changes with the table (each insertion, each size update). */
+  private tableVersion = 0;
+  /**
+   * The last block decoded without changing the table, its length (-1: none), the table version
+   * and list limit it was decoded with, and its fields once it came twice in a row (see `decode`).
+   */
+  private lastBlock: Uint8Array | undefined;
+  private lastLength = -1;
+  private lastVersion = -1;
+  private lastMaxList = -1;
+  private lastFields: string[] | undefined;
+  private lastFits = true;
+  /**
+   * The last `decode` had the same octets as the one before, on the same table, so it gave the
+   * same fields (the same strings): a caller that checked those may skip checking them again.
+   */
+  repeated = false;
   /** The bound on table size updates (our SETTINGS_HEADER_TABLE_SIZE, once acknowledged). */
   private tableSizeLimit: number;
   /** The limit went below the table's size: the next block must start with an update. */
@@ -106,8 +125,54 @@ export class HpackDecoder {
    * on), but fields past the limit were not appended, and the caller refuses the stream.
    * Throws `HpackError` (a COMPRESSION_ERROR connection error) for a malformed block, after which
    * the decoder must not be used again.
+   *
+   * A block with the same octets as the one before, that left the table as it was (indexes and
+   * literals without indexing only), decodes to the same fields: peers send the same block for
+   * call after call (every field indexed, or the same literals), so from its third time in a row
+   * its fields are copied from the last time instead of decoded, and `repeated` tells the caller.
    */
   decode(block: Uint8Array, out: string[], start = 0, end = block.length): boolean {
+    if (this.updateRequired && (start >= end || (block[start]! & 0xe0) !== 0x20)) {
+      throw new HpackError(
+        "table-size-update-missing",
+        `the block must begin with a table size update to at most ${this.tableSizeLimit}`,
+      );
+    }
+    const length = end - start;
+    const repeated =
+      length === this.lastLength &&
+      this.tableVersion === this.lastVersion &&
+      this.maxHeaderListSize === this.lastMaxList &&
+      sameOctets(block, start, this.lastBlock!, length);
+    this.repeated = repeated;
+    const last = this.lastFields;
+    if (repeated && last !== undefined) {
+      for (let i = 0; i < last.length; i++) out.push(last[i]!);
+      return this.lastFits;
+    }
+    const version = this.tableVersion;
+    const outStart = out.length;
+    const fits = this.decodeFields(block, out, start, end);
+    if (this.tableVersion !== version || length > REPEAT_MAX) {
+      this.lastLength = -1;
+      this.lastFields = undefined;
+    } else if (repeated) {
+      this.lastFields = out.slice(outStart);
+      this.lastFits = fits;
+    } else {
+      // Kept as octets only (no allocation) until the block comes again.
+      this.lastBlock ??= new Uint8Array(REPEAT_MAX);
+      const kept = this.lastBlock;
+      for (let i = 0; i < length; i++) kept[i] = block[start + i]!;
+      this.lastLength = length;
+      this.lastVersion = version;
+      this.lastMaxList = this.maxHeaderListSize;
+      this.lastFields = undefined;
+    }
+    return fits;
+  }
+
+  private decodeFields(block: Uint8Array, out: string[], start: number, end: number): boolean {
     const c = this.cursor;
     c.buf = block;
     c.pos = start;
@@ -117,12 +182,6 @@ export class HpackDecoder {
     let listSize = 0;
     let fits = true;
     let atStart = true;
-    if (this.updateRequired && (start >= end || (block[start]! & 0xe0) !== 0x20)) {
-      throw new HpackError(
-        "table-size-update-missing",
-        `the block must begin with a table size update to at most ${this.tableSizeLimit}`,
-      );
-    }
     try {
       while (c.pos < end) {
         const b = block[c.pos]!;
@@ -149,6 +208,7 @@ export class HpackDecoder {
           name = index === 0 ? this.readString() : this.nameAt(index);
           value = this.readString();
           table.add(name, value);
+          this.tableVersion++;
         } else if (b & 0x20) {
           // Dynamic table size update (§6.3), only before the first field (§4.2)
           if (!atStart) {
@@ -162,6 +222,7 @@ export class HpackDecoder {
             );
           }
           table.setMaxSize(size);
+          this.tableVersion++;
           this.updateRequired = false;
           continue;
         } else {
@@ -268,3 +329,8 @@ export class HpackDecoder {
 }
 
 const EMPTY = new Uint8Array(0);
+
+function sameOctets(a: Uint8Array, start: number, b: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[start + i] !== b[i]) return false;
+  return true;
+}
