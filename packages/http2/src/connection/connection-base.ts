@@ -908,6 +908,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     if (--this.depth > 0) return;
     // Drain notifications wait until no loop of ours is running, so the application can write.
     const list = this.drainList;
+    // Usually none: then not even `length = 0`, a builtin call that showed in profiles.
+    if (list.length === 0) return;
     for (let i = 0; i < list.length && i < 100000; i++) {
       const s = list[i]!;
       if (s.state !== STATE_CLOSED) {

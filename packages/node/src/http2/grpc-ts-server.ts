@@ -54,15 +54,31 @@ export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
  */
 const frozenFields = new WeakMap<OutHeaders, readonly string[]>();
 
-function fieldsOfShared(headers: OutHeaders): readonly string[] {
-  if (!Object.isFrozen(headers)) return fieldsOf(headers);
-  let fields = frozenFields.get(headers);
-  if (fields === undefined) {
-    fields = Object.freeze(fieldsOf(headers));
-    frozenFields.set(headers, fields);
+/**
+ * Converts header objects to field lists, keeping the last frozen one: consecutive calls send the
+ * same object, and comparing it costs less than the WeakMap (1.4% of a unary call's CPU time).
+ * One for response headers and one for trailers.
+ */
+class FieldsOf {
+  private last: OutHeaders | undefined;
+  private lastFields: readonly string[] = [];
+
+  of(headers: OutHeaders): readonly string[] {
+    if (headers === this.last) return this.lastFields;
+    if (!Object.isFrozen(headers)) return fieldsOf(headers);
+    let fields = frozenFields.get(headers);
+    if (fields === undefined) {
+      fields = Object.freeze(fieldsOf(headers));
+      frozenFields.set(headers, fields);
+    }
+    this.last = headers;
+    this.lastFields = fields;
+    return fields;
   }
-  return fields;
 }
+
+const responseFields = new FieldsOf();
+const trailerFields = new FieldsOf();
 
 export function listenGrpcTsHttp2(
   target: ListenTarget,
@@ -422,7 +438,7 @@ class H2Stream implements ServerStream {
   respond(headers: OutHeaders, endStream: boolean): void {
     if (this.isClosed || this.sent) return;
     this.sent = true;
-    this.connection.conn.respond(this.id, fieldsOfShared(headers), endStream);
+    this.connection.conn.respond(this.id, responseFields.of(headers), endStream);
     this.connection.scheduleFlush();
   }
 
@@ -437,7 +453,7 @@ class H2Stream implements ServerStream {
     if (this.isClosed) return;
     const conn = this.connection.conn;
     if (lastChunk !== undefined && lastChunk.length > 0) conn.write(this.id, lastChunk);
-    conn.end(this.id, fieldsOfShared(trailers));
+    conn.end(this.id, trailerFields.of(trailers));
     this.connection.scheduleFlush();
   }
 
@@ -513,10 +529,11 @@ class H2Stream implements ServerStream {
 
   /** Held data nobody will read is still returned to the connection's window. */
   private releaseHeld(): void {
+    this.endHeld = false;
+    if (this.held.length === 0) return; // the usual case: no `length = 0` (a builtin call)
     let n = 0;
     for (const c of this.held) n += c.length;
     this.held.length = 0;
-    this.endHeld = false;
     if (n > 0) this.connection.conn.consume(this.id, n);
   }
 }
