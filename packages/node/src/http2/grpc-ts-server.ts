@@ -44,6 +44,13 @@ const GOAWAY_PING_TIMEOUT_MS = 1_000;
  * the socket drains. So a peer that sends and never reads holds a bounded amount of our memory.
  */
 const MAX_SOCKET_BACKLOG = 1 << 20;
+/**
+ * Output waiting for the socket (produced and not yet written, or written and not yet sent) past
+ * which a stream's `write` returns false until the socket drains: a handler that writes faster
+ * than the peer reads (a stream produced in one go) waits instead of filling memory, and its
+ * output goes out in batches of this size rather than one buffer grown to the whole response.
+ */
+const WRITE_HIGH_WATER = 1 << 17;
 export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 
 /**
@@ -148,6 +155,9 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   private closing: H2Stream[] = [];
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
   private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Streams whose `write` returned false for the socket's backlog: told `onDrain` once it drains. */
+  private writersWaiting: H2Stream[] = [];
+  private drainHooked = false;
   /** Reading is paused while the socket holds more than MAX_SOCKET_BACKLOG for the peer. */
   private readPaused = false;
   private readonly stallTimeoutMs: number;
@@ -220,6 +230,17 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       this.socket.end();
       return;
     }
+    if (this.writersWaiting.length > 0 && !this.drainHooked) {
+      if (this.socket.writableNeedDrain) {
+        this.drainHooked = true;
+        this.socket.once("drain", () => {
+          this.drainHooked = false;
+          this.releaseWriters();
+        });
+      } else {
+        this.releaseWriters(); // the socket took it all (or holds less than its own high-water mark)
+      }
+    }
     if (this.socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();
@@ -273,6 +294,23 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       this.startStallTimer();
     }, this.stallTimeoutMs);
     this.stallTimer.unref();
+  }
+
+  /** Output waiting for the socket: produced and not yet written, or written and not yet sent. */
+  get outputBacklog(): number {
+    return this.conn.outputLength + this.socket.writableLength;
+  }
+
+  /** `stream` wrote past WRITE_HIGH_WATER: it is told `onDrain` once the socket has taken the output. */
+  waitForSocket(stream: H2Stream): void {
+    this.writersWaiting.push(stream);
+    this.scheduleFlush();
+  }
+
+  private releaseWriters(): void {
+    const waiting = this.writersWaiting;
+    this.writersWaiting = [];
+    for (const stream of waiting) if (!stream.closed) stream.listener?.onDrain();
   }
 
   /** Output produced outside `receive` (handlers answering later) goes out once per loop turn. */
@@ -444,8 +482,14 @@ class H2Stream implements ServerStream {
 
   write(chunk: Uint8Array): boolean {
     if (this.isClosed) return true;
-    const ok = this.connection.conn.write(this.id, chunk);
-    this.connection.scheduleFlush();
+    const c = this.connection;
+    const ok = c.conn.write(this.id, chunk);
+    c.scheduleFlush();
+    // false from the connection: its flow-control queue is full, and it tells the drain itself.
+    if (ok && c.outputBacklog > WRITE_HIGH_WATER) {
+      c.waitForSocket(this);
+      return false;
+    }
     return ok;
   }
 

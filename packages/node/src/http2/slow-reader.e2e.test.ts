@@ -177,6 +177,44 @@ describe("slow readers (grpc-ts engine)", () => {
     assert.ok(client.dataOctets > 20 * 1000);
   });
 
+  test("a server stream to a client with wide-open windows that does not read its socket: the handler waits for the socket", async () => {
+    let produced = 0;
+    const handle = await startServer({
+      server: { engine: "grpc-ts" },
+      setup: (server) => {
+        server.add(Echo, {
+          ...createEchoService(),
+          async *serverStream(req) {
+            for (let i = 0; i < req.count; i++) {
+              produced++;
+              yield { payload: req.payload, index: i };
+            }
+          },
+        });
+      },
+    });
+    servers.push(handle);
+    const client = new RawClient(handle.port, [SettingId.INITIAL_WINDOW_SIZE, 0x7fffffff]);
+    clients.push(client);
+    client.send((w) => writeWindowUpdate(w, 0, 0x7fffffff - 65535));
+    await until(() => client.socket.readyState === "open", 5000, "the connection");
+    client.socket.pause();
+    // 200 MB if the handler ran to its end: flow control never stops it, only the socket can.
+    const count = 200_000;
+    client.call(1, "ServerStream", streamRequest(count, 1000));
+    let last = -1;
+    for (let i = 0; i < 200 && produced !== last; i++) {
+      last = produced;
+      await sleep(300);
+    }
+    assert.ok(produced > 0 && produced < count / 4, `the handler produced ${produced} of ${count} messages`);
+    client.socket.resume();
+    await until(() => client.ended === 1 || client.closed, 60_000, "the stream's end");
+    assert.equal(client.ended, 1);
+    assert.equal(produced, count);
+    assert.ok(client.dataOctets > count * 1000);
+  });
+
   test("a client that sends requests and never reads its socket stops being read; once it reads, every call completes", async () => {
     let started = 0;
     const { port } = await serve(60_000, () => started++);
