@@ -21,6 +21,7 @@ import {
 import { allocUnsafe } from "../alloc.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
+import type { Linked } from "./call-list.js";
 
 /**
  * A client reset this close to (or after) the call's deadline counts as the deadline passing: the
@@ -63,8 +64,11 @@ export interface CallStart {
  * The server side of one gRPC call: decodes request envelopes, runs the route, and sends
  * headers, messages and trailers. It is its stream's listener and the handler's context.
  */
-export class ServerCall implements ServerStreamListener, HandlerContext {
+export class ServerCall implements ServerStreamListener, HandlerContext, Linked<ServerCall> {
   readonly method: AnyMethod;
+  /** The server's list of running calls (call-list.ts). */
+  prevLinked: ServerCall | undefined = undefined;
+  nextLinked: ServerCall | undefined = undefined;
   readonly deadline: number | undefined;
   readonly #stream: ServerStream;
   readonly #config: CallConfig;

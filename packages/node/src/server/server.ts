@@ -21,6 +21,7 @@ import { type EngineName, resolveEngine } from "../http2/engine.js";
 import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
+import { CallList } from "./call-list.js";
 import { type CorsOptions, createCors } from "./cors.js";
 import { parseListenAddress } from "./listen-address.js";
 import { type CallConfig, ServerCall } from "./server-call.js";
@@ -99,7 +100,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const compression = createCompressionRegistry(options.compressions ?? defaultCompressions);
   const engineName = resolveEngine(options.engine);
   const engines: ServerEngine[] = [];
-  const calls = new Set<ServerCall>();
+  const calls = new CallList<ServerCall>();
   let state: "serving" | "draining" | "stopped" = "serving";
   let drained: (() => void) | undefined;
   const shutdownListeners = new Set<() => void>();
@@ -292,7 +293,7 @@ export function createServer(options: ServerOptions = {}): Server {
     notifyShutdown();
     state = "stopped";
     const err = new RpcError(Code.UNAVAILABLE, "the server was shut down");
-    for (const call of [...calls]) call.cancel(err);
+    for (const call of calls.toArray()) call.cancel(err);
     for (const e of engines) {
       void e.stopAccepting();
       e.destroyAll();
