@@ -33,6 +33,7 @@ import {
 import { SettingId } from "../frame/settings.js";
 import { DEFAULT_HEADER_TABLE_SIZE, HpackDecoder } from "../hpack/decoder.js";
 import { HpackEncoder } from "../hpack/encoder.js";
+import { BdpEstimator } from "./bdp-estimator.js";
 import { ClosedHow, ClosedStreams } from "./closed-streams.js";
 import { StreamTable } from "./stream-table.js";
 
@@ -80,8 +81,9 @@ export interface ConnectionOptionsBase {
    * Flood protection (the SETTINGS, PING, empty-frame and reset floods of CVE-2019-9512/9515/9518
    * and their kin): frames that cost us work but move no request forward (SETTINGS and PING the
    * peer sends, DATA with no content and no END_STREAM, PRIORITY and unknown frames, frames we
-   * must answer with RST_STREAM) draw from a budget of this many. DATA with content and streams
-   * completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up to this
+   * must answer with RST_STREAM) draw from a budget of this many. DATA with content, received
+   * or sent (a peer may PING to size its windows while we stream to it, see `adaptiveWindow`),
+   * and streams completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up to this
    * value; a peer that spends it all is ended with GOAWAY ENHANCE_YOUR_CALM. Default 1000.
    */
   floodBudget?: number;
@@ -89,7 +91,22 @@ export interface ConnectionOptionsBase {
   floodRefillPerSecond?: number;
   /** Milliseconds from any fixed origin (e.g. `performance.now`), for the budget's refill. */
   clock?: () => number;
+  /**
+   * Adaptive receive windows: while the peer's sending is held back by our windows, measure the
+   * bandwidth-delay product with PINGs and raise the stream windows (SETTINGS_INITIAL_WINDOW_SIZE)
+   * and the connection window to it (see bdp-estimator.ts), from `initialWindowSize` and
+   * `connectionWindowSize` up to `maxWindowSize`. With `clock`, a larger count taken over a
+   * longer round trip (a slow reader) does not raise them. Default false.
+   */
+  adaptiveWindow?: boolean;
+  /** The largest window `adaptiveWindow` may set. Default 16 MiB. */
+  maxWindowSize?: number;
+  /** The least time between two BDP probes, in `clock` milliseconds. Default 10. */
+  bdpProbeIntervalMs?: number;
 }
+
+/** The payload of our BDP probe PINGs (distinct from every other PING we send). */
+const BDP_PING = Uint8Array.of(0x62, 0x64, 0x70, 0x2d, 0x67, 0x74, 0x73, 0x01);
 
 /**
  * Stream states (§5.1). Our side is still open (we may send) while `state <= HALF_CLOSED_REMOTE`.
@@ -185,7 +202,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   private readonly peerRole: string;
 
   // our settings, and what the peer believes them to be until it acknowledges them
-  protected readonly localInitialWindow: number;
+  protected localInitialWindow: number;
   protected readonly localMaxFrameSize: number;
   protected readonly localMaxHeaderListSize: number;
   protected readonly localHeaderTableSize: number;
@@ -196,7 +213,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   // connection flow control
   protected connRecvWindow = DEFAULT_WINDOW;
   protected connUnacked = 0;
-  protected readonly connWindowTarget: number;
+  protected connWindowTarget: number;
   protected connSendWindow = DEFAULT_WINDOW;
 
   // the peer's settings
@@ -232,6 +249,15 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   private readonly clock: (() => number) | undefined;
   private floodRefilledAt = 0;
 
+  /** Adaptive windows (`adaptiveWindow`), else undefined. */
+  private readonly bdp: BdpEstimator | undefined;
+  /**
+   * A probe PING is to go out at the end of this batch of output, after the WINDOW_UPDATEs the
+   * batch's reads produced: it then measures what the peer sends with all the credit it has (a
+   * PING between them would see only the part sent before it).
+   */
+  private bdpPingDue = false;
+
   constructor(
     listener: ConnectionListenerBase<S>,
     options: ConnectionOptionsBase,
@@ -259,6 +285,11 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     checkRange("initialWindowSize", this.localInitialWindow, 0, MAX_WINDOW_SIZE);
     checkRange("connectionWindowSize", this.connWindowTarget, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
     checkRange("maxFrameSize", this.localMaxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
+    if (options.adaptiveWindow === true) {
+      const max = options.maxWindowSize ?? 16 << 20;
+      checkRange("maxWindowSize", max, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
+      this.bdp = new BdpEstimator(this.localInitialWindow, max, this.clock, options.bdpProbeIntervalMs ?? 10);
+    }
     const maxHeaderBlockSize = Math.max(this.localMaxHeaderListSize * 2, 65536);
     this.parser = new FrameParser(this, { role, maxFrameSize: this.localMaxFrameSize, maxHeaderBlockSize });
     this.decoder = new HpackDecoder({
@@ -325,6 +356,13 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /** The output so far (one buffer for one socket write), or undefined when there is none. */
   takeOutput(): Uint8Array | undefined {
+    if (this.bdpPingDue) {
+      this.bdpPingDue = false;
+      if (this.phase !== CONN_CLOSED) {
+        writePing(this.out, BDP_PING, false);
+        this.bdp!.probeSent();
+      }
+    }
     const out = this.out;
     if (out.pos === 0) return undefined;
     this.lastDataEnd = -1; // that frame is on its way: nothing may be appended to it now
@@ -444,6 +482,12 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
     s.received += data.length;
     if (
+      this.bdp?.wantProbe(
+        s.recvWindow * 2 < this.peerViewInitialWindow || this.connRecvWindow * 2 < this.connWindowTarget,
+      )
+    )
+      this.bdpPingDue = true;
+    if (
       s.contentLength >= 0 &&
       (s.received > s.contentLength || (endStream && s.received !== s.contentLength))
     ) {
@@ -529,6 +573,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
     if (this.localHeaderTableSize < DEFAULT_HEADER_TABLE_SIZE)
       this.decoder.setMaxTableSize(this.localHeaderTableSize);
+    // An estimate that grew while that SETTINGS was out.
+    if (this.bdp !== undefined && this.bdp.estimate > this.localInitialWindow) this.growWindows();
   }
 
   onPing(payload: Uint8Array, ack: boolean): void {
@@ -538,7 +584,31 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       writePing(this.out, payload, true);
       return;
     }
+    if (this.bdp !== undefined && equalBytes(payload, BDP_PING)) {
+      if (this.bdp.onAck() > 0) this.growWindows();
+      return;
+    }
     this.pingAcked(payload);
+  }
+
+  /**
+   * Raises the receive windows to the BDP estimate: the connection's at once (WINDOW_UPDATE), the
+   * streams' with SETTINGS_INITIAL_WINDOW_SIZE, which open streams follow too (§6.9.2). Only one
+   * such SETTINGS is out at a time: a later estimate waits for its ACK.
+   */
+  private growWindows(): void {
+    const target = this.bdp!.estimate;
+    if (target > this.connWindowTarget) {
+      const raise = target - this.connWindowTarget;
+      writeWindowUpdate(this.out, 0, raise);
+      this.connRecvWindow += raise;
+      this.connWindowTarget = target;
+    }
+    if (target > this.localInitialWindow && this.settingsAckPendingCount === 0) {
+      this.localInitialWindow = target;
+      writeSettings(this.out, [SettingId.INITIAL_WINDOW_SIZE, target]);
+      this.settingsAckPendingCount++;
+    }
   }
 
   onGoAway(lastStreamId: number, errorCode: number, debugData: Uint8Array): void {
@@ -694,6 +764,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
         this.lastDataLength = n;
       }
       this.lastDataEnd = out.pos;
+      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
       s.sendWindow -= data.length;
       this.connSendWindow -= data.length;
       this.dataOctetsSent += data.length;
@@ -748,6 +819,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   /** The connection-level half of `consume`: called for every octet delivered, also after a close. */
   protected consumeConnection(length: number): void {
     this.connUnacked += length;
+    this.bdp?.consumed(length);
     if (shouldUpdateWindow(this.connUnacked, this.connRecvWindow, this.connWindowTarget)) {
       writeWindowUpdate(this.out, 0, this.connUnacked);
       this.connRecvWindow += this.connUnacked;
@@ -788,6 +860,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       s.sendWindow -= n;
       this.connSendWindow -= n;
       this.dataOctetsSent += n;
+      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
       budget--;
       if (last) {
         this.localEnded(s);
