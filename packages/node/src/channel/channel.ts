@@ -9,7 +9,12 @@ import {
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
-import { type EngineName, resolveEngine } from "../http2/engine.js";
+import {
+  checkFlowControlWindow,
+  type EngineName,
+  type FlowControlWindow,
+  resolveEngine,
+} from "../http2/engine.js";
 import { connectGrpcTsHttp2 } from "../http2/grpc-ts-client.js";
 import { type ClientTlsOptions, type ConnectAddress, connectNodeHttp2 } from "../http2/node-client.js";
 import type { ClientConnection, ConnectionListener } from "../http2/seam.js";
@@ -40,9 +45,18 @@ export interface ChannelOptions {
   readonly backoff?: BackoffOptions;
   /**
    * The HTTP/2 engine: `node` (node:http2) or `grpc-ts` (our own). Default: the environment
-   * variable GRPC_TS_HTTP2_ENGINE, else node:http2.
+   * variable GRPC_TS_HTTP2_ENGINE, else our own (`DEFAULT_ENGINE` in http2/engine.ts).
    */
   readonly engine?: EngineName;
+  /**
+   * Receive flow-control windows. `"adaptive"` (the default): on our engine, each stream's window
+   * starts at 65,535 octets and the connection's at 4 MiB, and both grow (up to 16 MiB) to the
+   * bandwidth-delay product measured with PINGs while they hold the server's sending back, as in
+   * grpc-go and C-core. A number fixes each stream's window at that many octets (65535 or more;
+   * on our engine the connection's at the larger of it and 4 MiB) and sends no such PINGs.
+   * node:http2 (`engine: "node"`) only takes a fixed stream window from it.
+   */
+  readonly flowControlWindow?: FlowControlWindow;
 }
 
 export interface Channel extends Transport {
@@ -76,6 +90,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
   };
   const backoff = new Backoff(options.backoff);
   const connectHttp2 = resolveEngine(options.engine) === "grpc-ts" ? connectGrpcTsHttp2 : connectNodeHttp2;
+  checkFlowControlWindow(options.flowControlWindow);
   const listeners = new Set<(s: ConnectivityState) => void>();
   let state: ConnectivityState = "IDLE";
   let connection: ClientConnection | undefined;
@@ -179,7 +194,15 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
         retire(conn!);
       },
     };
-    conn = connectHttp2({ address, authority: parsed.authority, tls: options.tls }, listener);
+    conn = connectHttp2(
+      {
+        address,
+        authority: parsed.authority,
+        tls: options.tls,
+        ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
+      },
+      listener,
+    );
   }
 
   /** The connection takes no new calls: the channel goes IDLE, or reconnects if calls wait. */

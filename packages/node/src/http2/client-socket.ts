@@ -3,9 +3,11 @@
  * options, and the socket itself (TCP or a unix socket, with TLS offering ALPN `h2`, SNI sent
  * for host names only, and the certificate checked against the server name).
  */
+
 import type * as http2 from "node:http2";
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { FlowControlWindow } from "./engine.js";
 
 export interface ClientTlsOptions {
   /** PEM CA certificates to trust (default: the system's). */
@@ -28,6 +30,8 @@ export interface ConnectOptions {
   readonly tls: ClientTlsOptions | undefined;
   /** node:http2 only: SETTINGS for its session. */
   readonly settings?: http2.Settings;
+  /** Receive windows (engine.ts); node:http2 takes a fixed stream window from it. */
+  readonly flowControlWindow?: FlowControlWindow;
 }
 
 /**

@@ -34,3 +34,44 @@ export function resolveEngine(option: EngineName | undefined): EngineName {
   }
   return engineFromEnv() ?? DEFAULT_ENGINE;
 }
+
+/** Milliseconds from the process's start, for our engine's flood budget refill and BDP probes. */
+export function now(): number {
+  return performance.now();
+}
+
+/**
+ * Receive flow-control windows (the `flowControlWindow` option of servers and channels):
+ * `"adaptive"`, or a fixed window per stream in octets.
+ */
+export type FlowControlWindow = "adaptive" | number;
+
+const MAX_WINDOW = 2 ** 31 - 1;
+const CONNECTION_WINDOW = 4 << 20;
+
+/** Checks a `flowControlWindow` option (undefined: the default, adaptive). */
+export function checkFlowControlWindow(option: FlowControlWindow | undefined): void {
+  if (option === undefined || option === "adaptive") return;
+  if (typeof option !== "number" || !Number.isInteger(option) || option < 65535 || option > MAX_WINDOW)
+    throw new RangeError(
+      `flowControlWindow must be "adaptive" or an integer in [65535, ${MAX_WINDOW}], not ${String(option)}`,
+    );
+}
+
+/**
+ * Our engine's connection options for a `flowControlWindow` option. Adaptive (the default):
+ * windows start at 64 KiB per stream and 4 MiB per connection and grow to the bandwidth-delay
+ * product measured with PINGs (as grpc-go and C-core do), so one fast stream is not held to
+ * 64 KiB per round trip while a connection of many slow streams keeps small windows. A number
+ * fixes each stream's window, and the connection's at the larger of it and 4 MiB.
+ */
+export function engineFlowControl(option: FlowControlWindow | undefined): {
+  readonly clock: () => number;
+  readonly adaptiveWindow?: boolean;
+  readonly initialWindowSize?: number;
+  readonly connectionWindowSize?: number;
+} {
+  checkFlowControlWindow(option);
+  if (option === undefined || option === "adaptive") return { adaptiveWindow: true, clock: now };
+  return { initialWindowSize: option, connectionWindowSize: Math.max(option, CONNECTION_WINDOW), clock: now };
+}

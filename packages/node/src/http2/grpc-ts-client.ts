@@ -23,6 +23,7 @@ import {
   type Http2Error,
 } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
+import { engineFlowControl } from "./engine.js";
 import { appendRegularFields, headersOf } from "./header-fields.js";
 import type {
   ClientConnection,
@@ -32,6 +33,7 @@ import type {
   InHeaders,
   OutHeaders,
 } from "./seam.js";
+import { type SocketDrainWaiter, SocketDrainWaiters } from "./socket-drain.js";
 
 /** How long the server has to acknowledge our SETTINGS (RFC 9113 §6.5.3). */
 const SETTINGS_TIMEOUT_MS = 10_000;
@@ -62,8 +64,8 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
   private closing: GrpcTsClientStream[] = [];
   /** Streams the server ended while ours was still open: reset (NO_ERROR) after the batch. */
   private remoteEnded: GrpcTsClientStream[] = [];
-  /** Streams whose writer waits for the socket to drain. */
-  private drainWaiters: GrpcTsClientStream[] = [];
+  /** Streams whose writer waits for the socket to take the output. */
+  private readonly drainWaiters: SocketDrainWaiters;
   private readPaused = false;
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -71,9 +73,13 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     this.listener = listener;
     this.scheme = options.tls === undefined ? "http" : "https";
     this.authority = options.authority;
-    this.conn = new H2ClientConnection<GrpcTsClientStream>(this);
+    this.conn = new H2ClientConnection<GrpcTsClientStream>(
+      this,
+      engineFlowControl(options.flowControlWindow),
+    );
     const socket = connectSocket(options);
     this.socket = socket;
+    this.drainWaiters = new SocketDrainWaiters(socket);
     socket.once(options.tls === undefined ? "connect" : "secureConnect", () => this.connectedSocket());
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     // A socket error (a refused connection, a TLS alert) ends the connection: `close` follows.
@@ -170,9 +176,7 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     this.conn.transportClosed();
     this.flush();
     // Writers waiting for a drain that will not come are released (their writes are ignored now).
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const s of waiters) s.listener.onDrain();
+    this.drainWaiters.release();
     this.listener.onClose(this.error);
   }
 
@@ -199,6 +203,7 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
       this.closing = [];
       for (const s of closing) s.tellClose();
     }
+    if (this.connected) this.drainWaiters.settle();
     if (this.conn.isClosed) {
       if (!socket.destroyed && this.connected) {
         this.connected = false;
@@ -235,15 +240,10 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     return this.socket.writableLength + this.conn.outputLength > MAX_SOCKET_BACKLOG;
   }
 
+  /** `stream` waits until the socket has taken the output (decided at the next flush). */
   waitForSocketDrain(stream: GrpcTsClientStream): void {
-    if (this.drainWaiters.length === 0) this.socket.once("drain", () => this.socketDrained());
-    this.drainWaiters.push(stream);
-  }
-
-  private socketDrained(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const s of waiters) if (!s.closed) s.listener.onDrain();
+    this.drainWaiters.add(stream);
+    this.scheduleFlush();
   }
 
   streamFinished(): void {
@@ -316,7 +316,7 @@ function destroySocket(socket: Socket): void {
 }
 
 /** One request stream of our engine, as the seam's ClientStream. */
-class GrpcTsClientStream implements ClientStream {
+class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
   readonly listener: ClientStreamListener;
   handle!: ClientStreamHandle;
   closed = false;
@@ -333,6 +333,11 @@ class GrpcTsClientStream implements ClientStream {
   constructor(connection: GrpcTsClientConnection, listener: ClientStreamListener) {
     this.connection = connection;
     this.listener = listener;
+  }
+
+  /** Also after a close: a writer waiting for the drain is released (its writes are ignored). */
+  onSocketDrain(): void {
+    this.listener.onDrain();
   }
 
   write(chunk: Uint8Array): boolean {

@@ -14,6 +14,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
+import { engineFlowControl } from "./engine.js";
 import { fieldsOf, headersOf } from "./header-fields.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
@@ -21,6 +22,7 @@ import type { EngineListenOptions, ListenTarget } from "./node-server.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
 import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
+import { type SocketDrainWaiter, SocketDrainWaiters } from "./socket-drain.js";
 
 /** A request whose metadata is over the limit gets a gRPC status (node:http2 resets the stream). */
 const TOO_LARGE_RESPONSE = [
@@ -156,8 +158,8 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
   private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
   /** Streams whose `write` returned false for the socket's backlog: told `onDrain` once it drains. */
-  private writersWaiting: H2Stream[] = [];
-  private drainHooked = false;
+  /** Streams that wrote past WRITE_HIGH_WATER, told `onDrain` once the socket has taken the output. */
+  private readonly writersWaiting: SocketDrainWaiters;
   /** Reading is paused while the socket holds more than MAX_SOCKET_BACKLOG for the peer. */
   private readPaused = false;
   private readonly stallTimeoutMs: number;
@@ -169,6 +171,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
     this.socket = socket;
+    this.writersWaiting = new SocketDrainWaiters(socket);
     this.onStream = options.onStream;
     this.registry = registry;
     // Read the peer now: once the connection is gone, its socket address is too.
@@ -178,7 +181,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
-      clock: now,
+      ...engineFlowControl(options.flowControlWindow),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     socket.setNoDelay(true);
@@ -230,17 +233,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       this.socket.end();
       return;
     }
-    if (this.writersWaiting.length > 0 && !this.drainHooked) {
-      if (this.socket.writableNeedDrain) {
-        this.drainHooked = true;
-        this.socket.once("drain", () => {
-          this.drainHooked = false;
-          this.releaseWriters();
-        });
-      } else {
-        this.releaseWriters(); // the socket took it all (or holds less than its own high-water mark)
-      }
-    }
+    this.writersWaiting.settle();
     if (this.socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();
@@ -303,14 +296,8 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   /** `stream` wrote past WRITE_HIGH_WATER: it is told `onDrain` once the socket has taken the output. */
   waitForSocket(stream: H2Stream): void {
-    this.writersWaiting.push(stream);
+    this.writersWaiting.add(stream);
     this.scheduleFlush();
-  }
-
-  private releaseWriters(): void {
-    const waiting = this.writersWaiting;
-    this.writersWaiting = [];
-    for (const stream of waiting) if (!stream.closed) stream.listener?.onDrain();
   }
 
   /** Output produced outside `receive` (handlers answering later) goes out once per loop turn. */
@@ -348,6 +335,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
     if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.registry.delete(this);
+    this.writersWaiting.release();
   }
 
   // ---- ServerConnectionListener ----
@@ -388,10 +376,6 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   }
 }
 
-function now(): number {
-  return performance.now();
-}
-
 function flushConnection(c: H2Connection): void {
   c.runScheduledFlush();
 }
@@ -401,7 +385,7 @@ function tellCloses(streams: H2Stream[]): void {
 }
 
 /** One request stream of our engine, as the seam's ServerStream. */
-class H2Stream implements ServerStream {
+class H2Stream implements ServerStream, SocketDrainWaiter {
   readonly httpVersion = "2" as const;
   listener: ServerStreamListener | undefined;
   private readonly connection: H2Connection;
@@ -465,6 +449,10 @@ class H2Stream implements ServerStream {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  onSocketDrain(): void {
+    if (!this.isClosed) this.listener?.onDrain();
   }
 
   listen(listener: ServerStreamListener): void {

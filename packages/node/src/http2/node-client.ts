@@ -27,7 +27,13 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
   };
   const session = http2.connect(`${secure ? "https" : "http"}://${options.authority}`, {
     createConnection,
-    settings: { enablePush: false, ...options.settings },
+    settings: {
+      enablePush: false,
+      ...(typeof options.flowControlWindow === "number"
+        ? { initialWindowSize: options.flowControlWindow }
+        : {}),
+      ...options.settings,
+    },
     // The default (10 MB) makes node:http2 refuse new streams with ENHANCE_YOUR_CALM when many
     // large calls share the connection; flow control bounds the memory instead, as in grpc-js.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,

@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import type { FlowControlWindow } from "./engine.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
@@ -24,6 +25,8 @@ export interface EngineListenOptions {
   readonly maxHeaderListSize?: number;
   /** Our engine: how long output may wait on a peer that reads nothing (see grpc-ts-server.ts). */
   readonly stallTimeoutMs?: number;
+  /** Receive windows (engine.ts); node:http2 takes a fixed stream window from it. */
+  readonly flowControlWindow?: FlowControlWindow;
   readonly onStream: (stream: ServerStream) => void;
 }
 
@@ -44,6 +47,9 @@ export function listenNodeHttp2(
   const settings: http2.Settings = {
     maxConcurrentStreams: options.maxConcurrentStreams ?? 4_294_967_295,
     maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
+    ...(typeof options.flowControlWindow === "number"
+      ? { initialWindowSize: options.flowControlWindow }
+      : {}),
   };
   const server: http2.Http2Server | http2.Http2SecureServer =
     options.tls === undefined

@@ -17,7 +17,12 @@ import {
 } from "@grpc-ts/core";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
-import { type EngineName, resolveEngine } from "../http2/engine.js";
+import {
+  checkFlowControlWindow,
+  type EngineName,
+  type FlowControlWindow,
+  resolveEngine,
+} from "../http2/engine.js";
 import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
@@ -49,6 +54,15 @@ export interface ServerOptions {
    * cut off. Default 120000 ms.
    */
   readonly stallTimeoutMs?: number;
+  /**
+   * Receive flow-control windows. `"adaptive"` (the default): on our engine, each stream's window
+   * starts at 65,535 octets and the connection's at 4 MiB, and both grow (up to 16 MiB) to the
+   * bandwidth-delay product measured with PINGs while they hold a client's sending back, as in
+   * grpc-go and C-core. A number fixes each stream's window at that many octets (65535 or more;
+   * on our engine the connection's at the larger of it and 4 MiB) and sends no such PINGs.
+   * node:http2 (`engine: "node"`) only takes a fixed stream window from it.
+   */
+  readonly flowControlWindow?: FlowControlWindow;
   /**
    * Serve gRPC-Web (`application/grpc-web[-text][+proto|+json]`) beside gRPC, on the same port,
    * over HTTP/1.1 and HTTP/2 (default true). Client streaming works over both (the request body
@@ -99,6 +113,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const interceptors = options.interceptors ?? [];
   const compression = createCompressionRegistry(options.compressions ?? defaultCompressions);
   const engineName = resolveEngine(options.engine);
+  checkFlowControlWindow(options.flowControlWindow);
   const engines: ServerEngine[] = [];
   const calls = new CallList<ServerCall>();
   let state: "serving" | "draining" | "stopped" = "serving";
@@ -317,6 +332,7 @@ export function createServer(options: ServerOptions = {}): Server {
           ? {}
           : { maxConcurrentStreams: options.maxConcurrentStreams }),
         ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+        ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
       });
       engines.push(engine);
       return port;

@@ -197,6 +197,11 @@ export const raw = (
 ): Step => ({ op: "raw", type, flags, stream, payload, ...options });
 export const bytes = (hex: string, split = false): Step => ({ op: "bytes", hex, split });
 export const sync = (): Step => ({ op: "sync" });
+/**
+ * A PING ACK: the answer to a `sync` (or `ping`) step, a marker between frames. Our engine may
+ * also send PINGs of its own (probes of the bandwidth-delay product, see adaptive windows).
+ */
+export const isPingAck = (f: ProbeFrame): boolean => f.type === "PING" && f.flags.includes("ACK");
 export const waitFor = (type: string, stream: number, endStream = false): Step => ({
   op: "wait",
   type,
