@@ -400,17 +400,13 @@ function lockstep(frameSize: number, rounds: number): number[] {
 }
 
 describe("a client held back by the windows over a long round trip", () => {
-  // KNOWN BUG (reported): a sender held back by the window (lock-step: all its credit, then a
-  // round trip for more) never makes the windows grow, whatever its frame size, except by luck of
-  // alignment (frames of 15000 or 16000 octets do grow). The reader returns octets only once half
-  // a window is consumed (`shouldUpdateWindow`), so such a sender gets about half a window per
-  // round trip (32768 or 33000 of 65535), and the probe's count never reaches the 2/3 of the
-  // estimate that `BdpEstimator.onAck` asks for. grpc-go returns octets at a quarter of the window,
-  // so a held-back sender delivers at least 3/4 of it per round trip.
+  // A sender held back by the window (lock-step: all its credit, then a round trip for more).
+  // Octets are returned once half a window is consumed (`shouldUpdateWindow`), so without more such
+  // a sender would get about half a window per round trip and the probe's count would never reach
+  // the 2/3 of the estimate that `BdpEstimator.onAck` asks for; the probe returns every consumed
+  // octet first (`sendProbe`), so the count is what the sender sends with full windows of credit.
   for (const frameSize of [16384, 4096, 1000]) {
-    test(`frames of ${frameSize} octets: the windows grow`, {
-      todo: "a window-limited sender delivers ~1/2 window per round trip, the estimator needs 2/3: no growth",
-    }, () => {
+    test(`frames of ${frameSize} octets: the windows grow`, () => {
       const windows = lockstep(frameSize, 24);
       assert.ok(windows.length > 0, "no SETTINGS_INITIAL_WINDOW_SIZE in 24 round trips");
       assert.ok(windows[windows.length - 1]! >= 4 * INITIAL_WINDOW, JSON.stringify(windows));
@@ -465,12 +461,8 @@ describe("the flood budget when the peer probes us", () => {
     assert.equal(goaway(frames)?.code, ErrorCode.ENHANCE_YOUR_CALM);
   });
 
-  // KNOWN BUG (reported): writeStream's fast path gives the token back per write, also when the
-  // write only extends the DATA frame already in the output (coalescing), so two PINGs per frame
-  // are never cut off when each frame carries two writes. Marked todo so the suite stays green.
-  test("several writes coalesced into one DATA frame give one token, not one per write", {
-    todo: "connection-base.ts writeStream refills the flood budget per write, not per DATA frame",
-  }, () => {
+  // A write that only extends the DATA frame already in the output (coalescing) gives no token.
+  test("several writes coalesced into one DATA frame give one token, not one per write", () => {
     const s = responding(10);
     let rounds = 0;
     for (; rounds < 2000 && !s.conn.isClosed; rounds++) {

@@ -3,9 +3,9 @@
  * octets in flight that keep the link busy, measured with PINGs as gRPC implementations do.
  *
  * While a window limits the peer (a stream or the connection has more than half of its window
- * outstanding), the connection sends one PING, at the end of that batch of output (after its
- * WINDOW_UPDATEs), and counts the DATA octets the application takes in until the ACK: about what
- * the peer can deliver in one round trip. A count of two thirds or more of the current estimate,
+ * outstanding), the connection returns every consumed octet (WINDOW_UPDATE) and sends one PING, at
+ * the end of that batch of output, and counts the DATA octets the application takes in until the
+ * ACK: what the peer delivers in one round trip holding full windows of credit. A count of two thirds or more of the current estimate,
  * at the highest bandwidth (count ÷ round trip) seen so far, means the window is what held the
  * peer back: the estimate becomes twice the count, up to `limit`. A count that grew only because
  * the round trip did is not taken, and octets that arrive but are not read (a handler that does

@@ -15,6 +15,7 @@ import { ErrorCode, Http2Error } from "../errors.js";
 import { type FrameHandler, FrameParser } from "../frame/frame-parser.js";
 import {
   CONNECTION_PREFACE,
+  FrameType,
   MAX_MAX_FRAME_SIZE,
   MAX_WINDOW_SIZE,
   MIN_MAX_FRAME_SIZE,
@@ -23,6 +24,7 @@ import {
   beginHeaders,
   endHeaders,
   writeData,
+  writeFrameHeader,
   writeGoAway,
   writePing,
   writeRstStream,
@@ -251,11 +253,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /** Adaptive windows (`adaptiveWindow`), else undefined. */
   private readonly bdp: BdpEstimator | undefined;
-  /**
-   * A probe PING is to go out at the end of this batch of output, after the WINDOW_UPDATEs the
-   * batch's reads produced: it then measures what the peer sends with all the credit it has (a
-   * PING between them would see only the part sent before it).
-   */
+  /** A probe PING is to go out at the end of this batch of output (see `sendProbe`). */
   private bdpPingDue = false;
 
   constructor(
@@ -358,10 +356,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   takeOutput(): Uint8Array | undefined {
     if (this.bdpPingDue) {
       this.bdpPingDue = false;
-      if (this.phase !== CONN_CLOSED) {
-        writePing(this.out, BDP_PING, false);
-        this.bdp!.probeSent();
-      }
+      if (this.phase !== CONN_CLOSED) this.sendProbe();
     }
     const out = this.out;
     if (out.pos === 0) return undefined;
@@ -592,6 +587,29 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   }
 
   /**
+   * The BDP probe: first every consumed octet not yet returned goes back (WINDOW_UPDATE), so the
+   * peer holds full windows of credit as the PING leaves; what arrives before its ACK is then what
+   * the peer sends in a round trip with all the credit it can have (with updates at half a window,
+   * a probe after one of them would see half a window, and the windows would never grow).
+   */
+  private sendProbe(): void {
+    for (const s of this.streams.list()) {
+      if (s.unacked > 0 && (s.state === STATE_OPEN || s.state === STATE_HALF_CLOSED_LOCAL)) {
+        writeWindowUpdate(this.out, s.id, s.unacked);
+        s.recvWindow += s.unacked;
+        s.unacked = 0;
+      }
+    }
+    if (this.connUnacked > 0) {
+      writeWindowUpdate(this.out, 0, this.connUnacked);
+      this.connRecvWindow += this.connUnacked;
+      this.connUnacked = 0;
+    }
+    writePing(this.out, BDP_PING, false);
+    this.bdp!.probeSent();
+  }
+
+  /**
    * Raises the receive windows to the BDP estimate: the connection's at once (WINDOW_UPDATE), the
    * streams' with SETTINGS_INITIAL_WINDOW_SIZE, which open streams follow too (§6.9.2). Only one
    * such SETTINGS is out at a time: a later estimate waits for its ACK.
@@ -728,20 +746,16 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /**
    * Queues body octets on `s` (kept as a view until sent, so `data` must not change), sending what
-   * the windows allow now. Returns false when the stream's queued output is past its high-water
-   * mark: wait for `onStreamDrain`.
+   * the windows allow now. `head`, when given, goes first as if joined to `data` (a gRPC message's
+   * 5-octet prefix): copied at once, so the caller may reuse it. Returns false when the stream's
+   * queued output is past its high-water mark: wait for `onStreamDrain`.
    */
-  protected writeStream(s: Stream<S>, data: Uint8Array): boolean {
-    if (data.length === 0) return true;
-    if (
-      s.queued === 0 &&
-      data.length <= s.sendWindow &&
-      data.length <= this.connSendWindow &&
-      data.length <= this.peerMaxFrameSize
-    ) {
+  protected writeStream(s: Stream<S>, data: Uint8Array, head?: Uint8Array): boolean {
+    const n = head === undefined ? data.length : head.length + data.length;
+    if (n === 0) return true;
+    if (s.queued === 0 && n <= s.sendWindow && n <= this.connSendWindow && n <= this.peerMaxFrameSize) {
       // The common case: it all fits in one frame now.
       const out = this.out;
-      const n = data.length;
       if (
         this.lastDataEnd === out.pos &&
         this.lastDataStream === s.id &&
@@ -753,28 +767,38 @@ export abstract class ConnectionBase<S> implements FrameHandler {
         const header = this.lastDataEnd - this.lastDataLength - 9; // its 24-bit length first
         const length = this.lastDataLength + n;
         this.lastDataLength = length;
+        if (head !== undefined) out.bytes(head);
         out.bytes(data);
         const b = out.buf;
         b[header] = length >>> 16;
         b[header + 1] = (length >>> 8) & 0xff;
         b[header + 2] = length & 0xff;
       } else {
-        writeData(out, s.id, data, false);
+        writeFrameHeader(out, n, FrameType.DATA, 0, s.id);
+        if (head !== undefined) out.bytes(head);
+        out.bytes(data);
         this.lastDataStream = s.id;
         this.lastDataLength = n;
+        if (this.floodTokens < this.floodCapacity) this.floodTokens++;
       }
       this.lastDataEnd = out.pos;
-      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
-      s.sendWindow -= data.length;
-      this.connSendWindow -= data.length;
-      this.dataOctetsSent += data.length;
+      s.sendWindow -= n;
+      this.connSendWindow -= n;
+      this.dataOctetsSent += n;
       return true;
     }
     this.depth++;
     try {
-      s.queue.push(data);
-      s.queued += data.length;
-      if (s.queued === data.length) this.flushStream(s, -1);
+      // Queued as one view: the two parts joined (the head may be the caller's scratch).
+      let chunk = data;
+      if (head !== undefined) {
+        chunk = new Uint8Array(n);
+        chunk.set(head);
+        chunk.set(data, head.length);
+      }
+      s.queue.push(chunk);
+      s.queued += n;
+      if (s.queued === n) this.flushStream(s, -1);
       if (s.queued >= this.streamHighWaterMark) {
         s.needDrain = true;
         return false;

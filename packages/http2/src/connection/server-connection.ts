@@ -278,14 +278,15 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   }
 
   /**
-   * Sends response body octets (kept as a view until sent, so `data` must not change). Returns
+   * Sends response body octets (kept as a view until sent, so `data` must not change), preceded by
+   * `head` when given (copied at once: e.g. a gRPC message's prefix in a reused buffer). Returns
    * false when the stream's queued output is past its high-water mark: wait for `onStreamDrain`.
    */
-  write(streamId: number, data: Uint8Array): boolean {
+  write(streamId: number, data: Uint8Array, head?: Uint8Array): boolean {
     const s = this.streams.get(streamId);
     if (s === undefined || s.endQueued || this.phase === CONN_CLOSED) return false;
     if (!s.headersSent) throw new Error(`stream ${streamId}: write before respond`);
-    return this.writeStream(s, data);
+    return this.writeStream(s, data, head);
   }
 
   /**

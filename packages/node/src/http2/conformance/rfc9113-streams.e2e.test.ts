@@ -631,10 +631,12 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
     // A client-streaming handler that never reads: after 16 queued messages the call stops
     // reading its stream, so what the client sends later is held, never acknowledged, and the
     // windows the server advertised (65535 per stream, 4 MiB for the connection) are all there is.
+    // Fixed windows: adaptive ones (the default) would return the 16 messages' octets with the
+    // first BDP probe, and the exact edges tested here would move by them.
     let stalled: ServerHandle;
     before(async () => {
       stalled = await startServer({
-        server: { engine },
+        server: { engine, flowControlWindow: 65535 },
         setup: (server) =>
           server.add(Echo, {
             ...createEchoService(),
