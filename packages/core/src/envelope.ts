@@ -22,14 +22,21 @@ export function encodeEnvelope(
   alloc: (n: number) => Uint8Array = newBytes,
 ): Uint8Array {
   const out = alloc(5 + payload.length);
-  const len = payload.length;
-  out[0] = flags;
-  out[1] = len >>> 24;
-  out[2] = (len >>> 16) & 0xff;
-  out[3] = (len >>> 8) & 0xff;
-  out[4] = len & 0xff;
+  writeEnvelopePrefix(out, flags, payload.length);
   out.set(payload, 5);
   return out;
+}
+
+/**
+ * Writes the 5-octet prefix of an envelope (flags, then the payload's length) into `target` at
+ * `offset`: for a transport that sends prefix and payload without joining them first.
+ */
+export function writeEnvelopePrefix(target: Uint8Array, flags: number, length: number, offset = 0): void {
+  target[offset] = flags;
+  target[offset + 1] = length >>> 24;
+  target[offset + 2] = (length >>> 16) & 0xff;
+  target[offset + 3] = (length >>> 8) & 0xff;
+  target[offset + 4] = length & 0xff;
 }
 
 export type EnvelopeHandler = (flags: number, payload: Uint8Array) => void;

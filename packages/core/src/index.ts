@@ -32,6 +32,7 @@ export {
   type EnvelopeHandler,
   encodeEnvelope,
   Flag,
+  writeEnvelopePrefix,
 } from "./envelope.js";
 export {
   decodeStatusProto,
@@ -80,7 +81,7 @@ export {
   withSendOptions,
 } from "./message-flags.js";
 export { MessageReader, type MessageReaderOptions, type MessageSink } from "./message-reader.js";
-export { frameMessage } from "./message-writer.js";
+export { frameMessage, serializeMessage } from "./message-writer.js";
 export {
   isBinaryKey,
   isReservedKey,

@@ -468,10 +468,10 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
     this.connection.scheduleFlush();
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array, head?: Uint8Array): boolean {
     if (this.isClosed) return true;
     const c = this.connection;
-    const ok = c.conn.write(this.id, chunk);
+    const ok = c.conn.write(this.id, chunk, head);
     c.scheduleFlush();
     // false from the connection: its flow-control queue is full, and it tells the drain itself.
     if (ok && c.outputBacklog > WRITE_HIGH_WATER) {

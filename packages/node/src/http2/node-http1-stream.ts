@@ -6,6 +6,7 @@
 import * as http from "node:http";
 import type { Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { joined } from "../alloc.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { headerOf, headersFromRaw } from "./raw-headers.js";
 import type { InHeaders, OutHeaders, ServerStream, ServerStreamListener } from "./seam.js";
@@ -123,9 +124,9 @@ export class NodeHttp1ServerStream implements ServerStream {
     if (endStream) this.#res.end();
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array, head?: Uint8Array): boolean {
     if (this.closed) return true;
-    return this.#res.write(chunk);
+    return this.#res.write(head === undefined ? chunk : joined(head, chunk));
   }
 
   end(trailers: OutHeaders, lastChunk?: Uint8Array): void {

@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { joined } from "../alloc.js";
 import type { FlowControlWindow } from "./engine.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
@@ -227,8 +228,9 @@ class NodeServerStream implements ServerStream {
     });
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(data: Uint8Array, head?: Uint8Array): boolean {
     if (this.closed) return true;
+    const chunk = head === undefined ? data : joined(head, data);
     const s = this.#stream;
     if (!this.#corked) {
       // Messages written in one run of the event loop's job queues (a generator yielding in a loop)

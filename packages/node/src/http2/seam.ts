@@ -42,8 +42,11 @@ export interface ServerStream {
    * complete (here or with `end`), a client still sending is told to stop (RST_STREAM NO_ERROR).
    */
   respond(headers: OutHeaders, endStream: boolean): void;
-  /** Sends body bytes; false means wait for `onDrain`. */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * Sends body bytes, after `head` when given (as if joined; `head` is copied before this returns,
+   * so the caller may reuse it: a message's 5-octet prefix); false means wait for `onDrain`.
+   */
+  write(chunk: Uint8Array, head?: Uint8Array): boolean;
   /**
    * Sends `lastChunk` (if any) and the trailers, and ends the stream (headers must have been sent);
    * `{}` ends it with no trailers. A unary response is thus one `respond` and one `end`.

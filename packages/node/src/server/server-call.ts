@@ -14,14 +14,22 @@ import {
   type Route,
   RpcError,
   type ServerWireProtocol,
+  serializeMessage,
   statusToTrailers,
   type TlsInfo,
   type WritableIterable,
+  writeEnvelopePrefix,
 } from "@grpc-ts/core";
 import { allocUnsafe } from "../alloc.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
 import type { Linked } from "./call-list.js";
+
+/**
+ * The prefix of the response message being written: streams copy it before `write` returns, and
+ * calls write one at a time (JavaScript runs one at a time), so one buffer serves them all.
+ */
+const prefix = new Uint8Array(5);
 
 /**
  * A client reset this close to (or after) the call's deadline counts as the deadline passing: the
@@ -327,6 +335,21 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
       for (;;) {
         const r = await it.next();
         if (r.done || this.#done) break;
+        if (this.#wire.name === "grpc" && this.#responseCompression() === undefined) {
+          // gRPC without compression: the payload and its prefix go to the stream as two parts,
+          // never joined into an envelope here (the engine copies both into its output anyway).
+          const payload = serializeMessage(
+            this.#start.codec.response,
+            r.value,
+            "response",
+            this.#config.maxSendMessageBytes,
+          );
+          this.#sendHeaders();
+          writeEnvelopePrefix(prefix, 0, payload.length);
+          if (!this.#stream.write(payload, prefix))
+            await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+          continue;
+        }
         const framed = this.#frame(r.value);
         // Awaited only when compressing: a ready frame costs no extra turn of the microtask queue.
         const frame = framed instanceof Uint8Array ? framed : await framed;
