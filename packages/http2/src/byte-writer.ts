@@ -6,9 +6,16 @@
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
+  private readonly alloc: (n: number) => Uint8Array;
 
-  constructor(initialCapacity = 4096) {
-    this.buf = new Uint8Array(Math.max(16, initialCapacity));
+  /**
+   * `alloc` supplies memory (`n` writable octets; they need not be zeroed: only written octets are
+   * ever read). A runtime may pass cheaper memory than `new Uint8Array` (Node: `Buffer.allocUnsafe`,
+   * pooled for small sizes and never zero-filled).
+   */
+  constructor(initialCapacity = 4096, alloc: (n: number) => Uint8Array = zeroed) {
+    this.alloc = alloc;
+    this.buf = alloc(Math.max(16, initialCapacity));
   }
 
   /** Makes room for `n` more bytes at `pos`. */
@@ -17,7 +24,7 @@ export class ByteWriter {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
+    const next = this.alloc(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
   }
@@ -63,6 +70,14 @@ export class ByteWriter {
     this.pos += src.length;
   }
 
+  /**
+   * A copy of the octets from `start` to `end`, always a copy: `buf` may be a Node Buffer (see
+   * `alloc`), whose `slice` is a view.
+   */
+  copy(start: number, end: number): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, start, end);
+  }
+
   /** A view of what was written (valid until the next write or `reset`). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
@@ -70,12 +85,22 @@ export class ByteWriter {
 
   /** A copy of what was written, then empties the writer (keeping its buffer). */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+    const out = this.alloc(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
     this.pos = 0;
     return out;
+  }
+
+  /** A new writer with this one's allocator. */
+  fresh(initialCapacity: number): ByteWriter {
+    return new ByteWriter(initialCapacity, this.alloc);
   }
 
   reset(): void {
     this.pos = 0;
   }
+}
+
+function zeroed(n: number): Uint8Array {
+  return new Uint8Array(n);
 }

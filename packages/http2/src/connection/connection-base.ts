@@ -101,6 +101,11 @@ export interface ConnectionOptionsBase {
    * longer round trip (a slow reader) does not raise them. Default false.
    */
   adaptiveWindow?: boolean;
+  /**
+   * Memory for the output buffers: `n` writable octets, not necessarily zeroed (only written
+   * octets are sent). Default `new Uint8Array(n)`; Node may pass `Buffer.allocUnsafe`.
+   */
+  allocate?: (n: number) => Uint8Array;
   /** The largest window `adaptiveWindow` may set. Default 16 MiB. */
   maxWindowSize?: number;
   /** The least time between two BDP probes, in `clock` milliseconds. Default 10. */
@@ -190,7 +195,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected readonly parser: FrameParser;
   protected readonly decoder: HpackDecoder;
   protected readonly encoder = new HpackEncoder();
-  protected out = new ByteWriter(16384);
+  protected out: ByteWriter;
   protected readonly streams: StreamTable<Stream<S>>;
   protected readonly closed = new ClosedStreams();
   protected phase = CONN_OPEN;
@@ -266,6 +271,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.peerRole = role === "server" ? "client" : "server";
     this.prefaceMatched = role === "server" ? 0 : CONNECTION_PREFACE.length;
     this.streams = new StreamTable(tableCapacity);
+    this.out =
+      options.allocate === undefined ? new ByteWriter(16384) : new ByteWriter(16384, options.allocate);
     this.localInitialWindow = options.initialWindowSize ?? DEFAULT_WINDOW;
     this.connWindowTarget = options.connectionWindowSize ?? 4 << 20;
     this.localMaxFrameSize = options.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
@@ -366,7 +373,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     // one reached, so that a connection streaming large batches does not grow a buffer (doubling
     // and copying) for every batch (up to 256 KiB: one rare burst does not make every batch big).
     const view = out.view();
-    this.out = new ByteWriter(Math.min(out.buf.length, 256 * 1024));
+    this.out = out.fresh(Math.min(out.buf.length, 256 * 1024));
     return view;
   }
 

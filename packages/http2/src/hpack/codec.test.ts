@@ -284,6 +284,34 @@ describe("HPACK encoder and decoder", () => {
     }
   });
 
+  test("frozen lists: cached blocks are copies, also from a writer of reused, unzeroed memory whose slice is a view (a Node Buffer)", () => {
+    // Node's Buffer.prototype.slice returns a view: a cached block taken that way from the
+    // connection's output buffer was overwritten by the next batch.
+    class ViewSlicing extends Uint8Array {
+      override slice(start?: number, end?: number): ViewSlicing {
+        return this.subarray(start, end) as ViewSlicing;
+      }
+    }
+    const w = new ByteWriter(4096, (n) => new ViewSlicing(n).fill(0xaa));
+    const e = new HpackEncoder();
+    const d = new HpackDecoder();
+    const list = Object.freeze([
+      ":status",
+      "200",
+      "content-type",
+      "application/grpc",
+      "grpc-accept-encoding",
+      "gzip",
+    ]);
+    for (let i = 0; i < 5; i++) {
+      e.encode(w, list as string[]);
+      const block = w.view().slice(); // a view of w's buffer: decoded before the next write
+      assert.deepEqual(decodeBlock(d, Uint8Array.from(block)), list, `block ${i}`);
+      w.buf.fill(0x55, 0, w.pos); // the batch has gone out, its memory is written over
+      w.reset();
+    }
+  });
+
   test("a repeated block decodes to the same fields (copied from its third time), unless it changes the table", () => {
     const d = new HpackDecoder();
     const indexed = hex("82 86 84"); // :method GET, :scheme http, :path /

@@ -174,7 +174,7 @@ export class HpackEncoder implements EvictionListener {
       this.nextCacheSlot = (slot + 1) % BLOCK_CACHE_SIZE;
       lists[slot] = fields;
     }
-    this.cachedBlocks[slot] = w.buf.slice(start, w.pos);
+    this.cachedBlocks[slot] = w.copy(start, w.pos);
     this.cachedVersions[slot] = version;
   }
 
@@ -270,7 +270,7 @@ export class HpackEncoder implements EvictionListener {
       const tmp = scratchWriter;
       tmp.reset();
       this.writeString(tmp, name);
-      lit = tmp.buf.slice(0, tmp.pos);
+      lit = tmp.copy(0, tmp.pos);
       if (this.nameLiterals.size >= NAME_CACHE_LIMIT) this.nameLiterals.clear();
       this.nameLiterals.set(name, lit);
     }

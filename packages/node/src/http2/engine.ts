@@ -4,6 +4,8 @@
  * `GRPC_TS_HTTP2_ENGINE` (`node` or `grpc-ts`) picks the default for the whole process, which is
  * how the test suite runs once per engine; otherwise `DEFAULT_ENGINE`.
  */
+import { allocUnsafe } from "../alloc.js";
+
 export type EngineName = "node" | "grpc-ts";
 
 /**
@@ -59,19 +61,23 @@ export function checkFlowControlWindow(option: FlowControlWindow | undefined): v
 }
 
 /**
- * Our engine's connection options for a `flowControlWindow` option. Adaptive (the default):
+ * Our engine's connection options: the clock, Node's allocator, and the windows for a
+ * `flowControlWindow` option. Adaptive (the default):
  * windows start at 64 KiB per stream and 4 MiB per connection and grow to the bandwidth-delay
  * product measured with PINGs (as grpc-go and C-core do), so one fast stream is not held to
  * 64 KiB per round trip while a connection of many slow streams keeps small windows. A number
  * fixes each stream's window, and the connection's at the larger of it and 4 MiB.
  */
-export function engineFlowControl(option: FlowControlWindow | undefined): {
+export function engineConnectionOptions(option: FlowControlWindow | undefined): {
   readonly clock: () => number;
+  readonly allocate: (n: number) => Uint8Array;
   readonly adaptiveWindow?: boolean;
   readonly initialWindowSize?: number;
   readonly connectionWindowSize?: number;
 } {
   checkFlowControlWindow(option);
-  if (option === undefined || option === "adaptive") return { adaptiveWindow: true, clock: now };
-  return { initialWindowSize: option, connectionWindowSize: Math.max(option, CONNECTION_WINDOW), clock: now };
+  // Output buffers from Node's allocator: pooled when small, never zero-filled.
+  const base = { clock: now, allocate: allocUnsafe };
+  if (option === undefined || option === "adaptive") return { ...base, adaptiveWindow: true };
+  return { ...base, initialWindowSize: option, connectionWindowSize: Math.max(option, CONNECTION_WINDOW) };
 }

@@ -23,7 +23,7 @@ import {
   type Http2Error,
 } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
-import { engineFlowControl } from "./engine.js";
+import { engineConnectionOptions } from "./engine.js";
 import { appendRegularFields, headersOf } from "./header-fields.js";
 import type {
   ClientConnection,
@@ -75,7 +75,7 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     this.authority = options.authority;
     this.conn = new H2ClientConnection<GrpcTsClientStream>(
       this,
-      engineFlowControl(options.flowControlWindow),
+      engineConnectionOptions(options.flowControlWindow),
     );
     const socket = connectSocket(options);
     this.socket = socket;

@@ -14,7 +14,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
-import { engineFlowControl } from "./engine.js";
+import { engineConnectionOptions } from "./engine.js";
 import { fieldsOf, headersOf } from "./header-fields.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
@@ -181,7 +181,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
-      ...engineFlowControl(options.flowControlWindow),
+      ...engineConnectionOptions(options.flowControlWindow),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     socket.setNoDelay(true);
