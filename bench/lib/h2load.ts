@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { spawnPinned } from "./children.js";
-import { cpuSampler } from "./proc.js";
+import { cpuSampler, cpuWindow } from "./proc.js";
 import { quantile } from "./stats.js";
 
 export interface H2loadOptions {
@@ -21,6 +21,12 @@ export interface H2loadOptions {
   /** Per-request log for latency percentiles (`--log-file`). */
   readonly logFile?: string;
   readonly cpu: number;
+  /**
+   * A process (the server) whose CPU time is measured over h2load's run exactly, from its start
+   * to its exit: not over the parsing of the log that follows, which at our engine's rates takes
+   * seconds and would dilute the server's share.
+   */
+  readonly serverPid?: number;
 }
 
 export interface Latency {
@@ -43,6 +49,8 @@ export interface H2loadResult {
   /** Share of one core h2load itself used (to show the load generator was not the limit). */
   readonly loadGenCpu: number;
   readonly latency?: Latency;
+  /** CPU seconds of `serverPid` and the wall seconds they were measured over (h2load's run). */
+  readonly server?: { readonly cpu: number; readonly wall: number };
   readonly output: string;
 }
 
@@ -127,6 +135,7 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
     "te: trailers",
     `http://127.0.0.1:${o.port}${o.path}`,
   );
+  const server = o.serverPid === undefined ? undefined : cpuWindow(o.serverPid);
   const t0 = performance.now();
   const proc = spawnPinned("h2load", o.cpu, args);
   const sampler = cpuSampler(proc.pid!);
@@ -136,6 +145,7 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   const timer = setTimeout(() => proc.kill("SIGKILL"), boundMs);
   const code = await new Promise<number | null>((resolve) => proc.once("close", (c) => resolve(c)));
   clearTimeout(timer);
+  const serverCpu = server?.stop();
   const cpu = sampler.stop();
   const wall = (performance.now() - t0) / 1000;
   const text = out.join("\n");
@@ -144,6 +154,7 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   const result: H2loadResult = {
     ...parsed,
     loadGenCpu: cpu / wall,
+    ...(serverCpu === undefined ? {} : { server: serverCpu }),
     output: text,
     ...(o.logFile === undefined ? {} : { latency: latencyFromLog(o.logFile) }),
   };

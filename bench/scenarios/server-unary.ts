@@ -9,7 +9,6 @@ import { runH2load } from "../lib/h2load.js";
 import { serverChild } from "../lib/impls.js";
 import type { BenchOptions } from "../lib/options.js";
 import { rawDir } from "../lib/paths.js";
-import { cpuWindow } from "../lib/proc.js";
 import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope, writeRequestFile } from "../lib/wire.js";
@@ -92,7 +91,6 @@ export async function serverUnary(o: BenchOptions, results: Results): Promise<vo
         await verifyCall(child.port, { path: UNARY_PATH, request, expected: request });
         for (const cfg of configs) {
           try {
-            const window = cpuWindow(child.pid);
             const r = await runH2load({
               port: child.port,
               path: UNARY_PATH,
@@ -103,8 +101,9 @@ export async function serverUnary(o: BenchOptions, results: Results): Promise<vo
               warmupS: o.warmupS,
               logFile: join(rawDir, `h2load-${cfg.id}-${impl}.log`),
               cpu: o.loadCpu,
+              serverPid: child.pid,
             });
-            const cpu = window.stop();
+            const cpu = r.server!;
             if (r.failures > 0 || r.succeeded === 0) throw new Error(`h2load: ${r.failures} failed requests`);
             // Warm-up responses are in the byte count too, so this is a lower bound: it catches
             // trailers-only (error) responses, which carry no DATA.
