@@ -6,12 +6,10 @@
  * really grow (a probe PING, then SETTINGS_INITIAL_WINDOW_SIZE) unless fixed.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as net from "node:net";
 import { Transform, type TransformCallback } from "node:stream";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { createChannel, createClient, createServer, type FlowControlWindow } from "../index.js";
 import { type ChildServer, startChildServer } from "../test-support/child-process.js";
 import { Echo } from "../test-support/gen/echo_pb.js";
@@ -43,61 +41,6 @@ async function* requests(count: number, payload: Uint8Array): AsyncGenerator<Ech
   for (let i = 0; i < count; i++) yield { payload, id: BigInt(i) };
 }
 
-/**
- * The Echo server in a child process with `flowControlWindow` set (child-echo-server.ts takes no
- * options, so the same few lines run from `-e`); killed like `startChildServer`'s.
- */
-async function startWindowedChild(flowControlWindow: number): Promise<ChildServer> {
-  const src = (path: string) => JSON.stringify(fileURLToPath(new URL(path, import.meta.url)));
-  const code = `
-    const { createServer } = await import(${src("../index.ts")});
-    const { createEchoService } = await import(${src("../test-support/echo-service.ts")});
-    const { Echo } = await import(${src("../test-support/gen/echo_pb.ts")});
-    const server = createServer({ flowControlWindow: ${flowControlWindow} }).add(Echo, createEchoService());
-    const port = await server.listen("127.0.0.1:0");
-    process.stdout.write("LISTENING " + port + "\\n");
-    process.stdin.on("end", () => { server.forceShutdown(); process.exit(0); });
-    process.stdin.resume();
-  `;
-  const child = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", code],
-    { cwd: fileURLToPath(new URL("../../../../", import.meta.url)), stdio: ["pipe", "pipe", "pipe"] },
-  );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
-      process.kill(child.pid, "SIGKILL");
-    await exited;
-  };
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`child server not listening: ${stderr}`)), 20_000);
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        const m = /LISTENING (\d+)/.exec(out);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-      child.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`child server exited (${code ?? signal}) before listening: ${stderr}`));
-      });
-    });
-    return { child, pid: child.pid!, port, kill };
-  } catch (e) {
-    await kill();
-    throw e;
-  }
-}
-
 describe("large messages through the windows", () => {
   // The hang needed separate processes and windows above 1 MiB: our client's writer waited for a
   // 'drain' of the socket (its engine's own output was over 1 MiB) that a socket that took the
@@ -110,7 +53,7 @@ describe("large messages through the windows", () => {
     test(`client streaming 64 KiB messages to a server in another process (${name}): every call completes (lost-drain regression)`, {
       timeout: 300_000,
     }, async () => {
-      const child = window === undefined ? await startChildServer() : await startWindowedChild(window);
+      const child = await startChildServer(0, 20_000, window);
       children.push(child);
       const channel = createChannel(`127.0.0.1:${child.port}`, { engine: "grpc-ts" });
       closers.push(() => channel.close());

@@ -13,9 +13,21 @@ export interface ChildServer {
   kill(): Promise<void>;
 }
 
-/** Spawns the Echo server in a child process on 127.0.0.1:PORT (0: any) and waits for it to listen. */
-export async function startChildServer(port = 0, timeoutMs = 20_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script, String(port)], {
+/**
+ * Spawns the Echo server in a child process on 127.0.0.1:PORT (0: any) and waits for it to listen;
+ * `flowControlWindow` is passed to its `createServer`.
+ */
+export async function startChildServer(
+  port = 0,
+  timeoutMs = 20_000,
+  flowControlWindow?: number,
+): Promise<ChildServer> {
+  const args = [
+    script,
+    String(port),
+    ...(flowControlWindow === undefined ? [] : [String(flowControlWindow)]),
+  ];
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", ...args], {
     cwd: root,
     stdio: ["pipe", "pipe", "pipe"],
   });
