@@ -325,53 +325,51 @@ describe("our engine's windows on the wire (through a frame-reading proxy)", () 
    */
   const ATTEMPTS = 12;
 
-  test("default (adaptive): a large upload makes the server probe and raise its stream window", {
-    timeout: 120_000,
-  }, async (ctx) => {
+  /**
+   * Runs `transfer` on fresh connections until the frames that `side` sent on one show a raised
+   * stream window (each connection must show a probe PING).
+   */
+  async function expectGrowth(
+    ctx: { diagnostic(message: string): void },
+    side: "fromServer" | "fromClient",
+    what: string,
+    transfer: (client: ReturnType<Awaited<ReturnType<typeof through>>["connect"]>["client"]) => Promise<void>,
+  ): Promise<void> {
     const t = await through(undefined);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const { channel, client } = t.connect();
-      const res = await within(
-        client.clientStream(requests(200, payload), { timeoutMs: 30_000 }),
-        45_000,
-        "upload",
-      );
-      assert.equal(res.received, 200);
+      await within(transfer(client), 45_000, what);
       channel.close();
-      const frames = t.proxy.connections[attempt]!.fromServer.frames;
-      assert.ok(frames.some(isProbe), "the server sent no probe PING during a 12.8 MiB upload");
+      const frames = t.proxy.connections[attempt]![side].frames;
+      assert.ok(frames.some(isProbe), `no probe PING during ${what}`);
       if (grew(frames)) {
         ctx.diagnostic(`grown on connection ${attempt + 1}: ${JSON.stringify(windowSettings(frames))}`);
         return;
       }
     }
-    assert.fail(`the server raised no stream window in ${ATTEMPTS} uploads of 12.8 MiB`);
+    assert.fail(`no stream window raised in ${ATTEMPTS} connections of ${what}`);
+  }
+
+  test("default (adaptive): a large upload makes the server probe and raise its stream window", {
+    timeout: 120_000,
+  }, async (ctx) => {
+    await expectGrowth(ctx, "fromServer", "an upload of 12.8 MiB", async (client) => {
+      const res = await client.clientStream(requests(200, payload), { timeoutMs: 30_000 });
+      assert.equal(res.received, 200);
+    });
   });
 
   test("default (adaptive): a large download makes the client probe and raise its stream window", {
     timeout: 120_000,
   }, async (ctx) => {
-    const t = await through(undefined);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const { channel, client } = t.connect();
+    await expectGrowth(ctx, "fromClient", "a download of 12.8 MiB", async (client) => {
       let n = 0;
-      const run = async () => {
-        for await (const r of client.serverStream({ payload, count: 200 }, { timeoutMs: 30_000 })) {
-          assert.equal(r.payload.length, payload.length);
-          n++;
-        }
-      };
-      await within(run(), 45_000, "download");
-      assert.equal(n, 200);
-      channel.close();
-      const frames = t.proxy.connections[attempt]!.fromClient.frames;
-      assert.ok(frames.some(isProbe), "the client sent no probe PING during a 12.8 MiB download");
-      if (grew(frames)) {
-        ctx.diagnostic(`grown on connection ${attempt + 1}: ${JSON.stringify(windowSettings(frames))}`);
-        return;
+      for await (const r of client.serverStream({ payload, count: 200 }, { timeoutMs: 30_000 })) {
+        assert.equal(r.payload.length, payload.length);
+        n++;
       }
-    }
-    assert.fail(`the client raised no stream window in ${ATTEMPTS} downloads of 12.8 MiB`);
+      assert.equal(n, 200);
+    });
   });
 
   test("flowControlWindow 65535: no probe and no window change, either way", {
