@@ -83,10 +83,10 @@ export interface ConnectionOptionsBase {
    * Flood protection (the SETTINGS, PING, empty-frame and reset floods of CVE-2019-9512/9515/9518
    * and their kin): frames that cost us work but move no request forward (SETTINGS and PING the
    * peer sends, DATA with no content and no END_STREAM, PRIORITY and unknown frames, frames we
-   * must answer with RST_STREAM) draw from a budget of this many. DATA with content, received
-   * or sent (a peer may PING to size its windows while we stream to it, see `adaptiveWindow`),
-   * and streams completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up to this
-   * value; a peer that spends it all is ended with GOAWAY ENHANCE_YOUR_CALM. Default 1000.
+   * must answer with RST_STREAM) draw from a budget of this many. A DATA frame with content, received
+   * or sent (a peer may PING to size its windows while we stream to it, see `adaptiveWindow`), and
+   * a stream completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up
+   * to this value; a peer that spends it all is ended with GOAWAY ENHANCE_YOUR_CALM. Default 1000.
    */
   floodBudget?: number;
   /** How much of the flood budget comes back per second (needs `clock`). Default 100. */
@@ -271,8 +271,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.peerRole = role === "server" ? "client" : "server";
     this.prefaceMatched = role === "server" ? 0 : CONNECTION_PREFACE.length;
     this.streams = new StreamTable(tableCapacity);
-    this.out =
-      options.allocate === undefined ? new ByteWriter(16384) : new ByteWriter(16384, options.allocate);
+    this.out = new ByteWriter(16384, options.allocate);
     this.localInitialWindow = options.initialWindowSize ?? DEFAULT_WINDOW;
     this.connWindowTarget = options.connectionWindowSize ?? 4 << 20;
     this.localMaxFrameSize = options.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
@@ -601,17 +600,10 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    */
   private sendProbe(): void {
     for (const s of this.streams.list()) {
-      if (s.unacked > 0 && (s.state === STATE_OPEN || s.state === STATE_HALF_CLOSED_LOCAL)) {
-        writeWindowUpdate(this.out, s.id, s.unacked);
-        s.recvWindow += s.unacked;
-        s.unacked = 0;
-      }
+      if (s.unacked > 0 && (s.state === STATE_OPEN || s.state === STATE_HALF_CLOSED_LOCAL))
+        this.returnStreamOctets(s);
     }
-    if (this.connUnacked > 0) {
-      writeWindowUpdate(this.out, 0, this.connUnacked);
-      this.connRecvWindow += this.connUnacked;
-      this.connUnacked = 0;
-    }
+    if (this.connUnacked > 0) this.returnConnectionOctets();
     writePing(this.out, BDP_PING, false);
     this.bdp!.probeSent();
   }
@@ -840,22 +832,29 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected consumeStream(s: Stream<S>, length: number): void {
     if (s.state !== STATE_OPEN && s.state !== STATE_HALF_CLOSED_LOCAL) return;
     s.unacked += length;
-    if (shouldUpdateWindow(s.unacked, s.recvWindow, this.peerViewInitialWindow)) {
-      writeWindowUpdate(this.out, s.id, s.unacked);
-      s.recvWindow += s.unacked;
-      s.unacked = 0;
-    }
+    if (shouldUpdateWindow(s.unacked, s.recvWindow, this.peerViewInitialWindow)) this.returnStreamOctets(s);
   }
 
   /** The connection-level half of `consume`: called for every octet delivered, also after a close. */
   protected consumeConnection(length: number): void {
     this.connUnacked += length;
     this.bdp?.consumed(length);
-    if (shouldUpdateWindow(this.connUnacked, this.connRecvWindow, this.connWindowTarget)) {
-      writeWindowUpdate(this.out, 0, this.connUnacked);
-      this.connRecvWindow += this.connUnacked;
-      this.connUnacked = 0;
-    }
+    if (shouldUpdateWindow(this.connUnacked, this.connRecvWindow, this.connWindowTarget))
+      this.returnConnectionOctets();
+  }
+
+  /** Returns the octets `s`'s application consumed to the peer's stream window (WINDOW_UPDATE). */
+  private returnStreamOctets(s: Stream<S>): void {
+    writeWindowUpdate(this.out, s.id, s.unacked);
+    s.recvWindow += s.unacked;
+    s.unacked = 0;
+  }
+
+  /** The same for the connection's window. */
+  private returnConnectionOctets(): void {
+    writeWindowUpdate(this.out, 0, this.connUnacked);
+    this.connRecvWindow += this.connUnacked;
+    this.connUnacked = 0;
   }
 
   // ---- internals ----
