@@ -1,4 +1,6 @@
-export { base64Decode, base64Encode } from "./base64.js";
+// @grpc-ts/core: what an application writes code with, on any runtime. The protocol machinery
+// (envelopes, wire protocols, the server's call handling) is behind the subpath exports
+// `@grpc-ts/core/protocol`, `@grpc-ts/core/grpc` and `@grpc-ts/core/grpc-web`.
 export type { CallOptions } from "./call-options.js";
 export {
   type Client,
@@ -6,111 +8,31 @@ export {
   type ClientOptions,
   createClient,
   type Transport,
-  toAsyncIterable,
 } from "./client.js";
-export {
-  Code,
-  type CodeName,
-  codeFromH2Error,
-  codeFromHttpStatus,
-  codeFromName,
-  codeName,
-  H2Error,
-  h2ErrorName,
-  isCode,
-} from "./code.js";
-export {
-  acceptsEncoding,
-  type Compression,
-  CompressionRegistry,
-  compressedWithoutEncoding,
-  identity,
-} from "./compression.js";
-export {
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-  EnvelopeDecoder,
-  type EnvelopeHandler,
-  encodeEnvelope,
-  Flag,
-  writeEnvelopePrefix,
-} from "./envelope.js";
-export {
-  decodeStatusProto,
-  detailTypeName,
-  type ErrorDetail,
-  type ErrorDetailInput,
-  encodeStatusProto,
-  findDetails,
-  type StatusProto,
-} from "./error-detail.js";
-export { grpcContentType, type ParsedContentType, parseContentType } from "./grpc/content-type.js";
-export { grpcHandlerProtocol } from "./grpc/handler-protocol.js";
-export { grpcRequestHeaders, type RequestHeaderOptions } from "./grpc/request-headers.js";
-export { type ResponseHeaderResult, validateResponseHeaders } from "./grpc/response-validation.js";
-export { decodeStatusMessage, encodeStatusMessage } from "./grpc/status-message.js";
-export { statusFromTrailers, statusToTrailers } from "./grpc/trailers.js";
-export { WebResponseBody, type WebResponseBodyOptions } from "./grpc-web/client-protocol.js";
-export {
-  grpcWebContentType,
-  type ParsedWebContentType,
-  parseWebContentType,
-} from "./grpc-web/content-type.js";
-export { grpcWebHandlerProtocol, type WebHandlerProtocolOptions } from "./grpc-web/handler-protocol.js";
-export { grpcWebRequestHeaders, type WebRequestHeaderOptions } from "./grpc-web/request-headers.js";
-export { validateWebResponseHeaders, type WebResponseHeaderResult } from "./grpc-web/response-validation.js";
-export { Base64StreamDecoder, encodeTextSegment } from "./grpc-web/text.js";
-export { encodeTrailerBlock, encodeTrailerFrame, parseTrailerBlock } from "./grpc-web/trailers.js";
+export { Code, type CodeName, codeName } from "./code.js";
+export type { Compression } from "./compression.js";
+export { type ErrorDetail, type ErrorDetailInput, findDetails } from "./error-detail.js";
 export type { MethodHandler, ServiceImpl } from "./handler.js";
 export type { HandlerContext, TlsInfo } from "./handler-context.js";
-export {
-  applyInterceptors,
-  type ClientInterceptor,
-  type ClientNext,
-  type ClientRequest,
-  type ClientResponse,
-  type ServerInterceptor,
-  type ServerNext,
-  type ServerRequest,
-  type ServerResponse,
+export type {
+  ClientInterceptor,
+  ClientNext,
+  ClientRequest,
+  ClientResponse,
+  ServerInterceptor,
+  ServerNext,
+  ServerRequest,
+  ServerResponse,
 } from "./interceptor.js";
+export { type MessageSendOptions, wasCompressed, withSendOptions } from "./message-flags.js";
+export { Metadata, type MetadataInit, type MetadataValue } from "./metadata.js";
 export {
-  type MessageSendOptions,
-  markCompressed,
-  sendOptionsOf,
-  wasCompressed,
-  withSendOptions,
-} from "./message-flags.js";
-export { MessageReader, type MessageReaderOptions, type MessageSink } from "./message-reader.js";
-export { frameMessage, serializeMessage } from "./message-writer.js";
-export {
-  isBinaryKey,
-  isReservedKey,
-  Metadata,
-  type MetadataInit,
-  type MetadataValue,
-  type RawHeaders,
-} from "./metadata.js";
-export {
-  type AnyMethod,
   defineService,
-  type MethodCodec,
   type MethodDefinition,
   type MethodKind,
-  type MethodSpec,
-  type MethodTypes,
-  methodCodec,
   type Serializer,
   type ServiceDefinition,
   type ServiceLike,
-  type ServiceMethods,
-  toServiceDefinition,
 } from "./method.js";
-export { type Route, Router } from "./router.js";
 export { RpcError, type RpcErrorOptions } from "./rpc-error.js";
-export { decodeTimeout, encodeTimeout, resolveDeadline } from "./timeout.js";
-export type { ServerWireProtocol } from "./wire-protocol.js";
-export {
-  createWritableIterable,
-  type WritableIterable,
-  type WritableIterableOptions,
-} from "./writable-iterable.js";
+export { createWritableIterable, type WritableIterable } from "./writable-iterable.js";

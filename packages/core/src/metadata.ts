@@ -1,5 +1,6 @@
 import { base64Decode, base64Encode } from "./base64.js";
 import { Code } from "./code.js";
+import type { HeaderFields } from "./header-fields.js";
 import { RpcError } from "./rpc-error.js";
 
 /** A metadata value: text for ordinary keys, bytes for keys ending in `-bin`. */
@@ -194,22 +195,42 @@ export class Metadata implements Iterable<[string, AnyValue]> {
       if (raw === undefined) continue;
       const k = key.toLowerCase();
       if (isReservedKey(k) || !isValidKey(k)) continue;
-      const values = typeof raw === "object" ? raw : [String(raw)];
-      for (const v of values) {
-        if (isBinaryKey(k)) {
-          for (const part of v.split(",")) {
-            try {
-              md.#push(k, base64Decode(part.trim()));
-            } catch {
-              // An undecodable -bin value is dropped, as other implementations do.
-            }
-          }
-        } else if (isValidAsciiValue(v)) {
-          md.#push(k, v);
-        }
-      }
+      if (typeof raw !== "object") md.#pushReceived(k, String(raw));
+      else for (const v of raw) md.#pushReceived(k, v);
     }
     return md;
+  }
+
+  /** Metadata from received header fields (header-fields.ts), with the rules of `fromHeaders`. */
+  static fromFields(fields: HeaderFields): Metadata {
+    const md = new Metadata();
+    for (let i = 0; i < fields.length; i += 2) {
+      const k = fields[i]!;
+      if (isReservedKey(k) || !isValidKey(k)) continue;
+      md.#pushReceived(k, fields[i + 1]!);
+    }
+    return md;
+  }
+
+  /** Appends the metadata to a field list as `writeHeaders` writes it, one field per value. */
+  appendFields(out: string[]): void {
+    if (this.#map === undefined) return;
+    for (const [k, vs] of this.#map) for (const v of vs) out.push(k, encodeValue(v));
+  }
+
+  /** One received value: `-bin` ones base64-decoded (several may be joined by commas). */
+  #pushReceived(k: string, v: string): void {
+    if (isBinaryKey(k)) {
+      for (const part of v.split(",")) {
+        try {
+          this.#push(k, base64Decode(part.trim()));
+        } catch {
+          // An undecodable -bin value is dropped, as other implementations do.
+        }
+      }
+    } else if (isValidAsciiValue(v)) {
+      this.#push(k, v);
+    }
   }
 
   #push(k: string, v: AnyValue): void {

@@ -1,3 +1,5 @@
+import type { HeaderFields } from "./header-fields.js";
+
 /**
  * How one server call's bytes travel, for each wire protocol the server speaks: gRPC (status in
  * HTTP/2 trailers) or gRPC-Web (status in a trailer frame at the end of the body, optionally the
@@ -20,7 +22,9 @@ export interface ServerWireProtocol {
    * trailers (gRPC), or the bytes to send as the end of the body, after which the body ends with
    * no HTTP trailers (gRPC-Web).
    */
-  trailerFrame(trailers: Readonly<Record<string, string | string[]>>): Uint8Array | undefined;
-  /** Last changes to response headers (also trailers-only ones) before they are sent, e.g. CORS. */
-  finishHeaders(headers: Record<string, string | string[]>): void;
+  trailerFrame(trailers: HeaderFields): Uint8Array | undefined;
+  /** Last fields appended to response headers (also trailers-only ones) before they are sent, e.g. CORS. */
+  finishHeaders(fields: string[]): void;
+  /** True when `finishHeaders` appends nothing, so a call may send shared frozen header fields. */
+  readonly plainHeaders: boolean;
 }

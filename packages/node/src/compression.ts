@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
-import { Code, type Compression, CompressionRegistry, RpcError } from "@grpc-ts/core";
+import { Code, type Compression, RpcError } from "@grpc-ts/core";
+import { CompressionRegistry } from "@grpc-ts/core/protocol";
 
 type ZlibFn = (data: Uint8Array, options: zlib.ZlibOptions) => Promise<Buffer>;
 

@@ -1,5 +1,49 @@
-// The core API, so that an application needs only this package.
-export * from "@grpc-ts/core";
+// @grpc-ts/node: gRPC servers and channels on Node.js, with the core's API re-exported by name,
+// so that an application needs only this package.
+export {
+  type CallOptions,
+  type Client,
+  type ClientInterceptor,
+  type ClientMethod,
+  type ClientNext,
+  type ClientOptions,
+  type ClientRequest,
+  type ClientResponse,
+  Code,
+  type CodeName,
+  type Compression,
+  codeName,
+  createClient,
+  createWritableIterable,
+  defineService,
+  type ErrorDetail,
+  type ErrorDetailInput,
+  findDetails,
+  type HandlerContext,
+  type MessageSendOptions,
+  Metadata,
+  type MetadataInit,
+  type MetadataValue,
+  type MethodDefinition,
+  type MethodHandler,
+  type MethodKind,
+  RpcError,
+  type RpcErrorOptions,
+  type Serializer,
+  type ServerInterceptor,
+  type ServerNext,
+  type ServerRequest,
+  type ServerResponse,
+  type ServiceDefinition,
+  type ServiceImpl,
+  type ServiceLike,
+  type TlsInfo,
+  type Transport,
+  type WritableIterable,
+  wasCompressed,
+  withSendOptions,
+} from "@grpc-ts/core";
+export type { CorsOptions } from "@grpc-ts/core/grpc-web";
 export type { BackoffOptions } from "./channel/backoff.js";
 export {
   type Channel,
@@ -7,10 +51,14 @@ export {
   type ConnectivityState,
   createChannel,
 } from "./channel/channel.js";
-export { parseTarget, type Target } from "./channel/target.js";
 export { defaultCompressions, deflate, gzip } from "./compression.js";
-export { DEFAULT_ENGINE, type EngineName, type FlowControlWindow } from "./http2/engine.js";
+export type { EngineName, FlowControlWindow } from "./http2/engine.js";
 export type { ClientTlsOptions } from "./http2/node-client.js";
 export type { ServerTlsOptions } from "./http2/node-server.js";
+export {
+  createRouterTransport,
+  type RouterTransportOptions,
+  type RouterTransportServices,
+} from "./memory/router-transport.js";
 export { createServer, type ListenOptions, type Server, type ServerOptions } from "./server/server.js";
 export { VERSION } from "./version.js";

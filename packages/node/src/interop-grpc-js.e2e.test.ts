@@ -16,14 +16,13 @@ import * as grpc from "@grpc/grpc-js";
 import {
   Code,
   codeName,
-  decodeStatusProto,
   defineService,
   type ErrorDetail,
-  encodeStatusProto,
   type HandlerContext,
   Metadata,
   RpcError,
 } from "@grpc-ts/core";
+import { decodeStatusProto, encodeStatusProto } from "@grpc-ts/core/protocol";
 import { type Channel, createChannel } from "./channel/channel.js";
 import { createClient } from "./index.js";
 import { createServer, type Server } from "./server/server.js";

@@ -3,16 +3,10 @@
 // and cancellation. The end-to-end tests against the real server are in @grpc-ts/node.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  Code,
-  createClient,
-  defineService,
-  encodeEnvelope,
-  encodeTextSegment,
-  encodeTrailerFrame,
-  RpcError,
-  statusToTrailers,
-} from "@grpc-ts/core";
+import { Code, createClient, defineService, RpcError } from "@grpc-ts/core";
+import { statusToTrailers } from "@grpc-ts/core/grpc";
+import { encodeTextSegment, encodeTrailerFrame } from "@grpc-ts/core/grpc-web";
+import { encodeEnvelope } from "@grpc-ts/core/protocol";
 import { createGrpcWebTransport } from "./transport.js";
 
 const text = {
@@ -175,7 +169,7 @@ describe("createGrpcWebTransport", () => {
       }),
       undefined,
     );
-    const f = fakeFetch(() => response([encodeTrailerFrame({ ...trailers, "x-t": "1" })]));
+    const f = fakeFetch(() => response([encodeTrailerFrame([...trailers, "x-t", "1"])]));
     const e = await rejects(client(f.fetch).unary("x"), Code.FAILED_PRECONDITION);
     assert.equal(e.rawMessage, "no way");
     assert.equal(e.details[0]?.typeUrl, "type.googleapis.com/x.Y");

@@ -1,20 +1,19 @@
 import {
-  type AnyMethod,
   type ClientRequest,
   type ClientResponse,
   Code,
-  encodeTextSegment,
-  frameMessage,
-  grpcWebRequestHeaders,
   Metadata,
-  type MethodCodec,
-  methodCodec,
   RpcError,
-  statusFromTrailers,
   type Transport,
+} from "@grpc-ts/core";
+import { statusFromTrailers } from "@grpc-ts/core/grpc";
+import {
+  encodeTextSegment,
+  grpcWebRequestHeaders,
   validateWebResponseHeaders,
   WebResponseBody,
-} from "@grpc-ts/core";
+} from "@grpc-ts/core/grpc-web";
+import { type AnyMethod, frameMessage, type MethodCodec, methodCodec } from "@grpc-ts/core/protocol";
 import { VERSION } from "./version.js";
 
 export interface GrpcWebTransportOptions {

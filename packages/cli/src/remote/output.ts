@@ -1,5 +1,6 @@
 import { fromBinary, type JsonValue, type Registry, toJson } from "@bufbuild/protobuf";
-import { base64Encode, codeName, type ErrorDetail, type Metadata, type RpcError } from "@grpc-ts/node";
+import { base64Encode } from "@grpc-ts/core/protocol";
+import { codeName, type ErrorDetail, type Metadata, type RpcError } from "@grpc-ts/node";
 import type { CliIo } from "../run-cli.js";
 import { formatJson } from "./json-text.js";
 import { colourEnabled, createStyle, type Style } from "./style.js";

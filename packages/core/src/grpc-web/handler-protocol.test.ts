@@ -14,7 +14,7 @@ describe("server wire protocols", () => {
     const b = Uint8Array.of(1, 2);
     assert.equal(p.decodeRequestBody(b), b);
     assert.equal(p.encodeResponseBody(b), b);
-    assert.equal(p.trailerFrame({ "grpc-status": "0" }), undefined);
+    assert.equal(p.trailerFrame(["grpc-status", "0"]), undefined);
     assert.equal(grpcHandlerProtocol("json"), p, "shared between calls");
   });
 
@@ -23,17 +23,19 @@ describe("server wire protocols", () => {
       codec: "proto",
       text: false,
       finishHeaders: (h) => {
-        h["access-control-allow-origin"] = "*";
+        h.push("access-control-allow-origin", "*");
       },
     });
     assert.equal(p.contentType, "application/grpc-web+proto");
-    const frame = p.trailerFrame({ "grpc-status": "5", "grpc-message": "x" });
+    const frame = p.trailerFrame(["grpc-status", "5", "grpc-message", "x"]);
     assert.ok(frame !== undefined);
     assert.equal(frame[0], 0x80);
     assert.equal(dec(frame.subarray(5)), "grpc-status: 5\r\ngrpc-message: x\r\n");
-    const h: Record<string, string> = {};
+    const h = [":status", "200"];
     p.finishHeaders(h);
-    assert.equal(h["access-control-allow-origin"], "*");
+    assert.deepEqual(h, [":status", "200", "access-control-allow-origin", "*"]);
+    assert.equal(p.plainHeaders, false);
+    assert.equal(grpcWebHandlerProtocol({ codec: "proto", text: false }).plainHeaders, true);
   });
 
   it("gRPC-Web text: base64 in both directions, each write one padded segment", () => {
@@ -43,7 +45,7 @@ describe("server wire protocols", () => {
     const out = p.encodeResponseBody(env);
     assert.equal(dec(out), "AAAAAAEH");
     assert.deepEqual(
-      base64Decode(dec(p.trailerFrame({ "grpc-status": "0" })!)).subarray(0, 1),
+      base64Decode(dec(p.trailerFrame(["grpc-status", "0"])!)).subarray(0, 1),
       Uint8Array.of(0x80),
     );
     const req = new TextEncoder().encode("AAAAAAEH");

@@ -8,7 +8,7 @@ export interface WebHandlerProtocolOptions {
   /** `application/grpc-web-text`: the request body is base64, and so is the response body. */
   readonly text: boolean;
   /** Adds headers to each response before it is sent (CORS, for instance). */
-  readonly finishHeaders?: (headers: Record<string, string | string[]>) => void;
+  readonly finishHeaders?: (fields: string[]) => void;
 }
 
 /**
@@ -29,6 +29,7 @@ export function grpcWebHandlerProtocol(o: WebHandlerProtocolOptions): ServerWire
       encodeResponseBody: (bytes) => bytes,
       trailerFrame: (trailers) => encodeTrailerFrame(trailers),
       finishHeaders: finish,
+      plainHeaders: o.finishHeaders === undefined,
     };
   }
   const decoder = new Base64StreamDecoder();
@@ -40,5 +41,6 @@ export function grpcWebHandlerProtocol(o: WebHandlerProtocolOptions): ServerWire
     encodeResponseBody: encodeTextSegment,
     trailerFrame: (trailers) => encodeTextSegment(encodeTrailerFrame(trailers)),
     finishHeaders: finish,
+    plainHeaders: o.finishHeaders === undefined,
   };
 }

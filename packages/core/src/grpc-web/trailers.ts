@@ -11,16 +11,25 @@
  */
 import { Code } from "../code.js";
 import { encodeEnvelope, Flag } from "../envelope.js";
+import type { HeaderFields } from "../header-fields.js";
 import { RpcError } from "../rpc-error.js";
 
 const ascii = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 
-/** The payload of a trailer frame for header entries (names lower-cased, one line per value). */
+/**
+ * The payload of a trailer frame for header entries, given as fields (header-fields.ts) or as an
+ * object: names lower-cased, one line per value.
+ */
 export function encodeTrailerBlock(
-  trailers: Readonly<Record<string, string | readonly string[]>>,
+  trailers: HeaderFields | Readonly<Record<string, string | readonly string[]>>,
 ): Uint8Array {
   let block = "";
+  if (isFieldList(trailers)) {
+    for (let i = 0; i < trailers.length; i += 2)
+      block += `${trailers[i]!.toLowerCase()}: ${trailers[i + 1]!}\r\n`;
+    return ascii.encode(block);
+  }
   for (const key in trailers) {
     const v = trailers[key]!;
     const name = key.toLowerCase();
@@ -32,9 +41,13 @@ export function encodeTrailerBlock(
 
 /** The whole trailer frame: flag 0x80, the length, the header block. */
 export function encodeTrailerFrame(
-  trailers: Readonly<Record<string, string | readonly string[]>>,
+  trailers: HeaderFields | Readonly<Record<string, string | readonly string[]>>,
 ): Uint8Array {
   return encodeEnvelope(Flag.TRAILER, encodeTrailerBlock(trailers));
+}
+
+function isFieldList(v: HeaderFields | object): v is HeaderFields {
+  return Array.isArray(v);
 }
 
 /**

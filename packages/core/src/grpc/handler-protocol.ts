@@ -22,6 +22,7 @@ export function grpcHandlerProtocol(codec: string): ServerWireProtocol {
       encodeResponseBody: same,
       trailerFrame: httpTrailers,
       finishHeaders: nothing,
+      plainHeaders: true,
     };
     if (byCodec.size < 64) byCodec.set(codec, p);
   }

@@ -5,35 +5,35 @@ import { Metadata, type RawHeaders } from "../metadata.js";
 import { RpcError } from "../rpc-error.js";
 import { decodeStatusMessage, encodeStatusMessage } from "./status-message.js";
 
-/** Status as sent in trailers: `grpc-status`, `grpc-message`, `grpc-status-details-bin`, then metadata. */
-export function statusToTrailers(
-  error: RpcError | undefined,
-  trailer: Metadata | undefined,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/**
+ * Status as sent in trailers, as header fields: `grpc-status`, `grpc-message`,
+ * `grpc-status-details-bin`, then metadata.
+ */
+export function statusToTrailers(error: RpcError | undefined, trailer: Metadata | undefined): string[] {
   if (error === undefined) {
-    out["grpc-status"] = "0";
-  } else {
-    out["grpc-status"] = String(error.code);
-    if (error.rawMessage !== "") out["grpc-message"] = encodeStatusMessage(error.rawMessage);
-    if (error.details.length > 0) {
-      const status = encodeStatusProto({
-        code: error.code,
-        message: error.rawMessage,
-        details: error.details,
-      });
-      out["grpc-status-details-bin"] = base64Encode(status).replace(/=+$/, "");
-    }
+    const out = ["grpc-status", "0"];
+    if (trailer !== undefined && trailer.size > 0) trailer.appendFields(out);
+    return out;
+  }
+  const out = ["grpc-status", String(error.code)];
+  if (error.rawMessage !== "") out.push("grpc-message", encodeStatusMessage(error.rawMessage));
+  if (error.details.length > 0) {
+    const status = encodeStatusProto({
+      code: error.code,
+      message: error.rawMessage,
+      details: error.details,
+    });
+    out.push("grpc-status-details-bin", base64Encode(status).replace(/=+$/, ""));
   }
   // The error's metadata and the call's trailers both go out; a key in both keeps every value.
-  const errorMd = error?.metadata;
+  const errorMd = error.metadata;
   const md =
-    errorMd !== undefined && errorMd.size > 0
+    errorMd.size > 0
       ? trailer !== undefined && trailer.size > 0
         ? errorMd.clone().merge(trailer)
         : errorMd
       : trailer;
-  if (md !== undefined && md.size > 0) md.writeHeaders(out);
+  if (md !== undefined && md.size > 0) md.appendFields(out);
   return out;
 }
 

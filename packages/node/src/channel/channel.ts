@@ -3,12 +3,15 @@ import {
   type ClientResponse,
   Code,
   type Compression,
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   RpcError,
   type Transport,
 } from "@grpc-ts/core";
+import {
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  type DeadlineTimer,
+  startDeadlineTimer,
+} from "@grpc-ts/core/protocol";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
-import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import {
   checkFlowControlWindow,
   type EngineName,

@@ -3,23 +3,24 @@ import {
   type ClientResponse,
   Code,
   type Compression,
+  createWritableIterable,
+  Metadata,
+  RpcError,
+  type WritableIterable,
+} from "@grpc-ts/core";
+import { grpcRequestHeaders, statusFromTrailers, validateResponseHeaders } from "@grpc-ts/core/grpc";
+import {
   type CompressionRegistry,
   codeFromH2Error,
-  createWritableIterable,
+  type DeadlineTimer,
   frameMessage,
-  grpcRequestHeaders,
   H2Error,
   h2ErrorName,
   MessageReader,
-  Metadata,
   type MethodCodec,
-  RpcError,
-  statusFromTrailers,
-  validateResponseHeaders,
-  type WritableIterable,
-} from "@grpc-ts/core";
+  startDeadlineTimer,
+} from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
-import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
 /** Per-channel settings every call reads; made once. */

@@ -6,10 +6,11 @@
 import * as http from "node:http";
 import type { Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { joined } from "../alloc.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
-import { headerOf, headersFromRaw } from "./raw-headers.js";
-import type { InHeaders, OutHeaders, ServerStream, ServerStreamListener } from "./seam.js";
+import { fieldsFromRaw } from "./raw-headers.js";
+import type { InHeaders, ServerStream, ServerStreamListener } from "./seam.js";
 
 /** Serves HTTP/1.1 on connections handed to it (it never listens itself). */
 export interface Http1Acceptor {
@@ -59,7 +60,7 @@ export function createHttp1Acceptor(onStream: (stream: ServerStream) => void): H
 
 /** One HTTP/1.1 request and its response, as a ServerStream. */
 export class NodeHttp1ServerStream implements ServerStream {
-  readonly headers: InHeaders;
+  readonly requestFields: HeaderFields;
   readonly httpVersion = "1.1";
   readonly #req: http.IncomingMessage;
   readonly #res: http.ServerResponse;
@@ -70,22 +71,17 @@ export class NodeHttp1ServerStream implements ServerStream {
     this.#res = res;
     this.#socket = req.socket;
     const encrypted = (req.socket as Socket & { encrypted?: boolean }).encrypted === true;
-    // The pseudo-headers an HTTP/2 request has, so the server reads both alike.
-    this.headers = {
-      ...(req.headers as InHeaders),
-      ":method": req.method ?? "GET",
-      ":path": req.url ?? "/",
-      ":scheme": encrypted ? "https" : "http",
-      ...(req.headers.host === undefined ? {} : { ":authority": req.headers.host }),
-    };
-  }
-
-  get metadataHeaders(): InHeaders {
-    return headersFromRaw(this.#req.rawHeaders, this.headers);
-  }
-
-  header(name: string): string | undefined {
-    return headerOf(this.headers, name);
+    // The pseudo-header fields an HTTP/2 request has, so the server reads both alike.
+    const pseudo = [
+      ":method",
+      req.method ?? "GET",
+      ":path",
+      req.url ?? "/",
+      ":scheme",
+      encrypted ? "https" : "http",
+    ];
+    if (req.headers.host !== undefined) pseudo.push(":authority", req.headers.host);
+    this.requestFields = fieldsFromRaw(req.rawHeaders, req.headers as InHeaders, pseudo);
   }
 
   get peer(): string {
@@ -116,11 +112,16 @@ export class NodeHttp1ServerStream implements ServerStream {
     res.on("close", () => l.onClose(0));
   }
 
-  respond(headers: OutHeaders, endStream: boolean): void {
+  respond(fields: HeaderFields, endStream: boolean): void {
     if (this.closed) return;
-    const out: OutHeaders = {};
-    for (const k in headers) if (k.charCodeAt(0) !== 58 /* : */) out[k] = headers[k]!;
-    this.#res.writeHead(Number(headers[":status"] ?? 200), out);
+    // `:status` comes first (the seam says so); the other pseudo-header fields have no place here.
+    let status = 200;
+    const out: string[] = [];
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === ":status") status = Number(fields[i + 1]);
+      else if (fields[i]!.charCodeAt(0) !== 58 /* : */) out.push(fields[i]!, fields[i + 1]!);
+    }
+    this.#res.writeHead(status, fieldsToObject(out));
     if (endStream) this.#res.end();
   }
 
@@ -129,11 +130,11 @@ export class NodeHttp1ServerStream implements ServerStream {
     return this.#res.write(head === undefined ? chunk : joined(head, chunk));
   }
 
-  end(trailers: OutHeaders, lastChunk?: Uint8Array): void {
+  end(trailers: HeaderFields, lastChunk?: Uint8Array): void {
     if (this.closed) return;
     if (lastChunk !== undefined) this.#res.write(lastChunk);
     // gRPC-Web ends with no trailers (its status is in the body); HTTP/1.1 chunked trailers otherwise.
-    if (Object.keys(trailers).length > 0) this.#res.addTrailers(trailers);
+    if (trailers.length > 0) this.#res.addTrailers(fieldsToObject(trailers));
     this.#res.end();
   }
 

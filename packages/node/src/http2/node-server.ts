@@ -1,14 +1,15 @@
 import * as http2 from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
+import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { joined } from "../alloc.js";
 import type { FlowControlWindow } from "./engine.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
-import { headerOf, headersFromRaw } from "./raw-headers.js";
-import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
+import { fieldsFromRaw } from "./raw-headers.js";
+import type { InHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
 
 export interface ServerTlsOptions {
   /** PEM private key and certificate chain of the server. */
@@ -128,12 +129,10 @@ function connectionInfo(session: http2.ServerHttp2Session): ConnectionInfo {
 }
 
 class NodeServerStream implements ServerStream {
-  readonly headers: InHeaders;
-  readonly #raw: string[] | undefined;
-  #metadataHeaders: InHeaders | undefined;
+  readonly requestFields: HeaderFields;
   readonly #stream: http2.ServerHttp2Stream;
   readonly #session: http2.ServerHttp2Session | undefined;
-  #trailers: OutHeaders | undefined;
+  #trailers: HeaderFields | undefined;
   #listener: ServerStreamListener | undefined;
   #drainHooked = false;
   #corked = false;
@@ -147,17 +146,7 @@ class NodeServerStream implements ServerStream {
   constructor(stream: http2.ServerHttp2Stream, headers: InHeaders, raw: string[] | undefined) {
     this.#stream = stream;
     this.#session = stream.session as http2.ServerHttp2Session | undefined;
-    this.headers = headers;
-    this.#raw = raw;
-  }
-
-  get metadataHeaders(): InHeaders {
-    this.#metadataHeaders ??= headersFromRaw(this.#raw, this.headers);
-    return this.#metadataHeaders;
-  }
-
-  header(name: string): string | undefined {
-    return headerOf(this.headers, name);
+    this.requestFields = fieldsFromRaw(raw, headers);
   }
 
   #socketInfo(): ConnectionInfo {
@@ -203,15 +192,15 @@ class NodeServerStream implements ServerStream {
     s.on("wantTrailers", () => {
       const t = this.#trailers;
       if (t !== undefined && !s.destroyed) {
-        s.sendTrailers(t);
+        s.sendTrailers(fieldsToObject(t));
         this.#stopReading();
       }
     });
   }
 
-  respond(headers: OutHeaders, endStream: boolean): void {
+  respond(fields: HeaderFields, endStream: boolean): void {
     if (this.closed) return;
-    this.#stream.respond(headers, endStream ? { endStream: true } : { waitForTrailers: true });
+    this.#stream.respond(fieldsToObject(fields), endStream ? { endStream: true } : { waitForTrailers: true });
     if (endStream) this.#stopReading();
   }
 
@@ -249,7 +238,7 @@ class NodeServerStream implements ServerStream {
     return false;
   }
 
-  end(trailers: OutHeaders, lastChunk?: Uint8Array): void {
+  end(trailers: HeaderFields, lastChunk?: Uint8Array): void {
     if (this.closed) return;
     this.#trailers = trailers;
     if (lastChunk === undefined) this.#stream.end();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { encodeEnvelope } from "@grpc-ts/core";
+import { encodeEnvelope } from "@grpc-ts/core/protocol";
 import {
   ByteWriter,
   CONNECTION_PREFACE,

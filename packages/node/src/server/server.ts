@@ -1,22 +1,15 @@
 import {
   Code,
   type Compression,
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-  decodeTimeout,
-  grpcHandlerProtocol,
-  grpcWebHandlerProtocol,
-  parseContentType,
-  parseWebContentType,
-  Router,
   RpcError,
   type ServerInterceptor,
-  type ServerWireProtocol,
   type ServiceImpl,
   type ServiceLike,
-  statusToTrailers,
 } from "@grpc-ts/core";
+import type { CorsOptions } from "@grpc-ts/core/grpc-web";
+import { createCallHandler, type DeadlineTimer, Router, startDeadlineTimer } from "@grpc-ts/core/protocol";
+import { allocUnsafe } from "../alloc.js";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
-import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
 import {
   checkFlowControlWindow,
   type EngineName,
@@ -25,11 +18,8 @@ import {
 } from "../http2/engine.js";
 import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
-import type { OutHeaders, ServerEngine, ServerStream } from "../http2/seam.js";
-import { CallList } from "./call-list.js";
-import { type CorsOptions, createCors } from "./cors.js";
+import type { ServerEngine } from "../http2/seam.js";
 import { parseListenAddress } from "./listen-address.js";
-import { type CallConfig, ServerCall } from "./server-call.js";
 
 export interface ServerOptions {
   /** Largest request message accepted, after decompression (default 4 MiB). */
@@ -106,18 +96,30 @@ export interface Server {
   onShutdown(listener: () => void): () => void;
 }
 
-const emptyHeaders: OutHeaders = {};
-
 export function createServer(options: ServerOptions = {}): Server {
   const router = new Router();
   const interceptors = options.interceptors ?? [];
-  const compression = createCompressionRegistry(options.compressions ?? defaultCompressions);
   const engineName = resolveEngine(options.engine);
   checkFlowControlWindow(options.flowControlWindow);
   const engines: ServerEngine[] = [];
-  const calls = new CallList<ServerCall>();
+  const calls = createCallHandler({
+    router,
+    compression: createCompressionRegistry(options.compressions ?? defaultCompressions),
+    allocate: allocUnsafe,
+    ...(options.maxReceiveMessageBytes === undefined
+      ? {}
+      : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
+    ...(options.maxSendMessageBytes === undefined
+      ? {}
+      : { maxSendMessageBytes: options.maxSendMessageBytes }),
+    ...(options.responseCompression === undefined
+      ? {}
+      : { responseCompression: options.responseCompression }),
+    ...(options.grpcWeb === undefined ? {} : { grpcWeb: options.grpcWeb }),
+    ...(options.cors === undefined ? {} : { cors: options.cors }),
+  });
+  const onStream = calls.handle;
   let state: "serving" | "draining" | "stopped" = "serving";
-  let drained: (() => void) | undefined;
   const shutdownListeners = new Set<() => void>();
   let shutdownNotified = false;
 
@@ -134,181 +136,11 @@ export function createServer(options: ServerOptions = {}): Server {
     shutdownListeners.clear();
   }
 
-  const config: CallConfig = {
-    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-    maxSendMessageBytes: options.maxSendMessageBytes ?? Number.POSITIVE_INFINITY,
-    compression,
-    responseCompression: options.responseCompression ?? "mirror",
-    onCallEnd(call) {
-      calls.delete(call);
-      if (calls.size === 0) drained?.();
-    },
-  };
-
-  const grpcWeb = options.grpcWeb ?? true;
-  const cors = options.cors === undefined ? undefined : createCors(options.cors);
-
-  /** Ends a stream before any call exists: trailers-only with a status (and an HTTP status). */
-  function reject(
-    stream: ServerStream,
-    httpStatus: number,
-    error: RpcError,
-    extra: OutHeaders = emptyHeaders,
-    wire?: ServerWireProtocol,
-  ): void {
-    stream.listen(ignoreListener);
-    const headers: OutHeaders = {
-      ":status": String(httpStatus),
-      "content-type": wire?.contentType ?? "application/grpc",
-      ...extra,
-      ...statusToTrailers(error, undefined),
-    };
-    wire?.finishHeaders(headers);
-    stream.respond(headers, true);
-  }
-
-  /** The wire protocol a request's content type asks for: gRPC, gRPC-Web (binary or text), or none. */
-  function wireProtocolOf(
-    stream: ServerStream,
-    ct: string | undefined,
-  ): { codec: string; wire: ServerWireProtocol } | undefined {
-    const grpc = parseContentType(ct);
-    if (grpc !== undefined) return { codec: grpc.codec, wire: grpcHandlerProtocol(grpc.codec) };
-    const web = grpcWeb ? parseWebContentType(ct) : undefined;
-    if (web === undefined) return undefined;
-    const origin = stream.headers.origin;
-    const finishHeaders = cors?.forOrigin(typeof origin === "string" ? origin : undefined);
-    return {
-      codec: web.codec,
-      wire: grpcWebHandlerProtocol({
-        codec: web.codec,
-        text: web.text,
-        ...(finishHeaders === undefined ? {} : { finishHeaders }),
-      }),
-    };
-  }
-
-  function onStream(stream: ServerStream): void {
-    // `header()` rather than `headers`: an engine can find a field without building the object.
-    const method = stream.header(":method");
-    if (cors !== undefined && method === "OPTIONS") {
-      stream.listen(ignoreListener);
-      stream.respond(cors.preflight(stream.headers), true);
-      return;
-    }
-    const ct = stream.header("content-type");
-    const parsed = wireProtocolOf(stream, ct);
-    const wire = parsed?.wire;
-    if (state !== "serving") {
-      reject(stream, 200, new RpcError(Code.UNAVAILABLE, "the server is shutting down"), emptyHeaders, wire);
-      return;
-    }
-    if (method !== "POST") {
-      reject(
-        stream,
-        405,
-        new RpcError(Code.INTERNAL, `gRPC requires POST, not ${method}`),
-        emptyHeaders,
-        wire,
-      );
-      return;
-    }
-    if (parsed === undefined) {
-      reject(
-        stream,
-        415,
-        new RpcError(Code.INTERNAL, `invalid gRPC request content-type ${JSON.stringify(ct ?? "")}`),
-      );
-      return;
-    }
-    if (stream.httpVersion === "1.1" && parsed.wire.name === "grpc") {
-      reject(
-        stream,
-        505,
-        new RpcError(
-          Code.INTERNAL,
-          "gRPC requires HTTP/2, and this request came over HTTP/1.1 (over HTTP/1.1 use gRPC-Web: application/grpc-web)",
-        ),
-      );
-      return;
-    }
-    const path = stream.header(":path") as string;
-    const route = router.get(path);
-    if (route === undefined) {
-      reject(stream, 200, unimplemented(path), emptyHeaders, wire);
-      return;
-    }
-    const codec = route.method.codecs[parsed.codec];
-    if (codec === undefined) {
-      reject(
-        stream,
-        200,
-        new RpcError(Code.INTERNAL, `codec "${parsed.codec}" is not supported for ${path}`),
-        emptyHeaders,
-        wire,
-      );
-      return;
-    }
-    if (stream.httpVersion === "1.1" && route.method.requestStream && route.method.responseStream) {
-      // An HTTP/1.1 exchange is half-duplex in practice (browsers, proxies): the request body ends
-      // before the response is read, so a bidi handler waiting for a reply would deadlock.
-      reject(
-        stream,
-        200,
-        new RpcError(
-          Code.UNIMPLEMENTED,
-          `bidirectional streaming (${path}) needs HTTP/2; this gRPC-Web request came over HTTP/1.1`,
-        ),
-        emptyHeaders,
-        wire,
-      );
-      return;
-    }
-    let deadline: number | undefined;
-    const timeout = stream.header("grpc-timeout");
-    const encoding = stream.header("grpc-encoding");
-    let requestCompression: Compression | undefined;
-    try {
-      if (timeout !== undefined) deadline = Date.now() + decodeTimeout(timeout);
-      requestCompression = compression.forEncoding(encoding);
-    } catch (e) {
-      const err = RpcError.from(e, Code.INTERNAL);
-      reject(
-        stream,
-        200,
-        err,
-        err.code === Code.UNIMPLEMENTED
-          ? { "grpc-accept-encoding": compression.acceptEncoding }
-          : emptyHeaders,
-        wire,
-      );
-      return;
-    }
-    const call = new ServerCall(stream, config, {
-      route,
-      codecName: parsed.codec,
-      codec,
-      requestCompression,
-      deadline,
-      protocol: parsed.wire,
-    });
-    calls.add(call);
-    call.start();
-  }
-
-  function unimplemented(path: string): RpcError {
-    const slash = path.lastIndexOf("/");
-    const service = path.slice(1, slash);
-    return router.hasService(service)
-      ? new RpcError(Code.UNIMPLEMENTED, `unknown method ${path.slice(slash + 1)} for service ${service}`)
-      : new RpcError(Code.UNIMPLEMENTED, `unknown service ${service || path}`);
-  }
-
   function forceShutdown(): void {
     notifyShutdown();
     state = "stopped";
-    const err = new RpcError(Code.UNAVAILABLE, "the server was shut down");
-    for (const call of calls.toArray()) call.cancel(err);
+    calls.refuseNewCalls();
+    calls.cancelAll(new RpcError(Code.UNAVAILABLE, "the server was shut down"));
     for (const e of engines) {
       void e.stopAccepting();
       e.destroyAll();
@@ -341,12 +173,13 @@ export function createServer(options: ServerOptions = {}): Server {
       notifyShutdown();
       if (state === "stopped") return;
       state = "draining";
+      calls.refuseNewCalls();
       const stopped = Promise.all(engines.map((e) => e.stopAccepting()));
       for (const e of engines) e.goAwayAll();
-      if (calls.size > 0) {
+      if (calls.running > 0) {
         let timer: DeadlineTimer | undefined;
         await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
+          calls.idle(),
           new Promise<void>((resolve) => (timer = startDeadlineTimer(Date.now() + graceMs, resolve))),
         ]);
         timer?.cancel();
@@ -368,5 +201,3 @@ export function createServer(options: ServerOptions = {}): Server {
   };
   return server;
 }
-
-const ignoreListener = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };

@@ -1,6 +1,8 @@
 // The Echo service of the end-to-end tests (echo.proto): one method of each call kind, with the
 // request's knobs honoured — `count` responses, a `fail_code` status, a `delay_ms` wait.
-import { Code, isCode, RpcError, type ServiceImpl } from "../index.js";
+
+import { isCode } from "@grpc-ts/core/protocol";
+import { Code, RpcError, type ServiceImpl } from "../index.js";
 import type { Echo, EchoRequest } from "./gen/echo_pb.js";
 
 /** Waits `ms` milliseconds; rejects with the signal's reason when it fires first. */

@@ -2,7 +2,8 @@
 // headers and body given, and a reader for gRPC-Web response bodies.
 import * as http from "node:http";
 import * as https from "node:https";
-import { encodeEnvelope, WebResponseBody } from "../index.js";
+import { WebResponseBody } from "@grpc-ts/core/grpc-web";
+import { encodeEnvelope } from "@grpc-ts/core/protocol";
 
 export interface Http1Response {
   readonly status: number;

@@ -1,11 +1,6 @@
 import type { DescFile } from "@bufbuild/protobuf";
-import {
-  Code,
-  type ServiceDefinition,
-  type ServiceImpl,
-  type ServiceLike,
-  toServiceDefinition,
-} from "@grpc-ts/core";
+import { Code, type ServiceDefinition, type ServiceImpl, type ServiceLike } from "@grpc-ts/core";
+import { toServiceDefinition } from "@grpc-ts/core/protocol";
 import type { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import type { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createDescriptorIndex, type DescriptorIndex, type IndexedFile } from "./descriptor-index.js";

@@ -3,7 +3,7 @@
  * and the Fetch standard's CORS protocol). Without `cors` in the server options no CORS header is
  * ever sent, so browsers allow only same-origin calls.
  */
-import type { InHeaders, OutHeaders } from "../http2/seam.js";
+import { fieldValue, type HeaderFields } from "../header-fields.js";
 
 export interface CorsOptions {
   /**
@@ -40,9 +40,9 @@ export interface Cors {
    * The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`): status and headers;
    * 403 without CORS headers when the origin is not allowed.
    */
-  preflight(headers: InHeaders): OutHeaders;
-  /** For a call from `origin`: adds the CORS headers to a response's headers; undefined when not allowed. */
-  forOrigin(origin: string | undefined): ((headers: OutHeaders) => void) | undefined;
+  preflight(request: HeaderFields): HeaderFields;
+  /** For a call from `origin`: appends the CORS fields to a response's fields; undefined when not allowed. */
+  forOrigin(origin: string | undefined): ((fields: string[]) => void) | undefined;
 }
 
 export function createCors(options: CorsOptions): Cors {
@@ -60,45 +60,49 @@ export function createCors(options: CorsOptions): Cors {
   const extraExposed = (options.exposedHeaders ?? []).map((h) => h.toLowerCase());
   const maxAge = String(options.maxAgeSeconds ?? 7200);
 
-  function base(origin: string, out: OutHeaders): void {
-    out["access-control-allow-origin"] = allowOrigin(origin);
-    if (credentials) out["access-control-allow-credentials"] = "true";
-    if (out["access-control-allow-origin"] !== "*") out.vary = "Origin";
+  function base(origin: string, out: string[]): void {
+    const value = allowOrigin(origin);
+    out.push("access-control-allow-origin", value);
+    if (credentials) out.push("access-control-allow-credentials", "true");
+    if (value !== "*") out.push("vary", "Origin");
   }
 
   return {
-    preflight(headers) {
-      const origin = first(headers.origin);
-      if (origin === undefined || !isAllowed(origin)) return { ":status": "403" };
-      const out: OutHeaders = { ":status": "204" };
-      base(origin, out);
-      const requested = (first(headers["access-control-request-headers"]) ?? "")
+    preflight(request) {
+      const origin = fieldValue(request, "origin");
+      if (origin === undefined || !isAllowed(origin)) return [":status", "403"];
+      const out: string[] = [":status", "204"];
+      const value = allowOrigin(origin);
+      out.push("access-control-allow-origin", value);
+      if (credentials) out.push("access-control-allow-credentials", "true");
+      const requested = (fieldValue(request, "access-control-request-headers") ?? "")
         .split(",")
         .map((h) => h.trim().toLowerCase())
         .filter((h) => h !== "");
-      out["access-control-allow-methods"] = "POST, OPTIONS";
-      out["access-control-allow-headers"] = [
-        ...new Set([...webRequestHeaders, ...extraAllowed, ...requested]),
-      ].join(", ");
-      out["access-control-max-age"] = maxAge;
-      out.vary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+      out.push(
+        "access-control-allow-methods",
+        "POST, OPTIONS",
+        "access-control-allow-headers",
+        [...new Set([...webRequestHeaders, ...extraAllowed, ...requested])].join(", "),
+        "access-control-max-age",
+        maxAge,
+        "vary",
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+      );
       return out;
     },
     forOrigin(origin) {
       if (origin === undefined || !isAllowed(origin)) return undefined;
-      return (h) => {
+      return (fields) => {
         const expose = new Set([...statusHeaders, ...extraExposed]);
-        for (const k in h) {
+        for (let i = 0; i < fields.length; i += 2) {
+          const k = fields[i]!;
           if (k.charCodeAt(0) !== 58 /* : */ && !notExposed.has(k) && !k.startsWith("access-control-"))
             expose.add(k);
         }
-        base(origin, h);
-        h["access-control-expose-headers"] = [...expose].join(", ");
+        base(origin, fields);
+        fields.push("access-control-expose-headers", [...expose].join(", "));
       };
     },
   };
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

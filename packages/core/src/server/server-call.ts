@@ -1,29 +1,21 @@
-import {
-  type AnyMethod,
-  acceptsEncoding,
-  Code,
-  type Compression,
-  type CompressionRegistry,
-  createWritableIterable,
-  frameMessage,
-  grpcHandlerProtocol,
-  type HandlerContext,
-  MessageReader,
-  Metadata,
-  type MethodCodec,
-  type Route,
-  RpcError,
-  type ServerWireProtocol,
-  serializeMessage,
-  statusToTrailers,
-  type TlsInfo,
-  type WritableIterable,
-  writeEnvelopePrefix,
-} from "@grpc-ts/core";
-import { allocUnsafe } from "../alloc.js";
+import { Code } from "../code.js";
+import { acceptsEncoding, type Compression, type CompressionRegistry } from "../compression.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
-import type { OutHeaders, ServerStream, ServerStreamListener } from "../http2/seam.js";
+import { writeEnvelopePrefix } from "../envelope.js";
+import { grpcHandlerProtocol } from "../grpc/handler-protocol.js";
+import { statusToTrailers } from "../grpc/trailers.js";
+import type { HandlerContext, TlsInfo } from "../handler-context.js";
+import { fieldValue, type HeaderFields } from "../header-fields.js";
+import { MessageReader } from "../message-reader.js";
+import { frameMessage, serializeMessage } from "../message-writer.js";
+import { Metadata } from "../metadata.js";
+import type { AnyMethod, MethodCodec } from "../method.js";
+import type { Route } from "../router.js";
+import { RpcError } from "../rpc-error.js";
+import type { ServerWireProtocol } from "../wire-protocol.js";
+import { createWritableIterable, type WritableIterable } from "../writable-iterable.js";
 import type { Linked } from "./call-list.js";
+import type { ServerStream, ServerStreamListener } from "./stream.js";
 
 /**
  * The prefix of the response message being written: streams copy it before `write` returns, and
@@ -38,15 +30,22 @@ const prefix = new Uint8Array(5);
 const DEADLINE_RESET_SLACK_MS = 50;
 
 /**
- * The trailers of a call that succeeded with no trailing metadata: one frozen object for every
- * call, which an engine may convert and encode once (see grpc-ts-server.ts).
+ * The trailers of a call that succeeded with no trailing metadata: one frozen list for every call,
+ * which an engine may encode once and send again (the seam allows it for frozen lists).
  */
-const OK_TRAILERS: OutHeaders = Object.freeze({ "grpc-status": "0" }) as OutHeaders;
+const OK_TRAILERS: HeaderFields = Object.freeze(["grpc-status", "0"]);
 /**
  * Response headers with no metadata and no compression, frozen and shared like OK_TRAILERS: one
- * per wire protocol (so content type), made again if the server's accept-encoding differs.
+ * per content type (a few), made again if the server's accept-encoding differs.
  */
-const plainHeaders = new WeakMap<ServerWireProtocol, OutHeaders>();
+const plainHeaders = new Map<string, HeaderFields>();
+const NO_FIELDS: HeaderFields = Object.freeze([]);
+
+/**
+ * Where a call is: reading requests (`open`), past the client's half-close (`half-closed`), or
+ * `done` once its status was sent or its stream went away (nothing is sent after that).
+ */
+type Phase = "open" | "half-closed" | "done";
 
 /** Per-server settings every call reads; made once. */
 export interface CallConfig {
@@ -55,6 +54,8 @@ export interface CallConfig {
   readonly compression: CompressionRegistry;
   /** Response compression when the handler sets none: `mirror` answers in the request's encoding. */
   readonly responseCompression: string;
+  /** Buffers for response envelopes (a runtime may pass a pooled allocator); default `new Uint8Array`. */
+  readonly allocate: ((size: number) => Uint8Array) | undefined;
   readonly onCallEnd: (call: ServerCall) => void;
 }
 
@@ -94,8 +95,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   #requestCount = 0;
   /** Streaming-request kinds: the queue handed to the handler. */
   #input: WritableIterable<unknown> | undefined;
-  #halfClosed = false;
-  #done = false;
+  #phase: Phase = "open";
   #sendCompression: Compression | undefined | null = null;
   #drainWaiter: (() => void) | undefined;
   #responseIterator: AsyncIterator<unknown> | undefined;
@@ -119,7 +119,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   // ---- HandlerContext ----
 
   get metadata(): Metadata {
-    this.#metadata ??= Metadata.fromHeaders(this.#stream.metadataHeaders);
+    this.#metadata ??= Metadata.fromFields(this.#stream.requestFields);
     return this.#metadata;
   }
 
@@ -191,7 +191,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   // ---- ServerStreamListener ----
 
   onData(chunk: Uint8Array): void {
-    if (this.#done || this.#halfClosed) return;
+    if (this.#phase !== "open") return;
     try {
       this.#reader.push(this.#wire.decodeRequestBody(chunk));
     } catch (e) {
@@ -200,8 +200,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   }
 
   onEnd(): void {
-    if (this.#done) return;
-    this.#halfClosed = true;
+    if (this.#phase === "done") return;
+    this.#phase = "half-closed";
     this.#reader.afterPending(() => this.#endOfRequests());
   }
 
@@ -213,9 +213,9 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
 
   onClose(rstCode: number): void {
     this.onDrain();
-    if (!this.#done) {
+    if (this.#phase !== "done") {
       // The stream went away before we sent the status: the client cancelled or the connection died.
-      this.#done = true;
+      this.#phase = "done";
       this.#reader.stop();
       // A client whose deadline passes resets the stream (RST_STREAM CANCEL), usually a moment
       // before our own timer for the same deadline fires: the handler is told DEADLINE_EXCEEDED.
@@ -241,7 +241,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
 
   /** A decoded request message, in order. */
   onMessage(message: unknown): void {
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     const input = this.#input;
     if (input !== undefined) {
       void input.write(message).catch(() => {});
@@ -266,7 +266,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   }
 
   #endOfRequests(): void {
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     try {
       this.#wire.endRequestBody();
     } catch (e) {
@@ -334,7 +334,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
       this.#responseIterator = it;
       for (;;) {
         const r = await it.next();
-        if (r.done || this.#done) break;
+        if (r.done || this.#isDone()) break;
         if (this.#wire.name === "grpc" && this.#responseCompression() === undefined) {
           // gRPC without compression: the payload and its prefix go to the stream as two parts,
           // never joined into an envelope here (the engine copies both into its output anyway).
@@ -353,7 +353,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
         const framed = this.#frame(r.value);
         // Awaited only when compressing: a ready frame costs no extra turn of the microtask queue.
         const frame = framed instanceof Uint8Array ? framed : await framed;
-        if (this.#done) break;
+        if (this.#isDone()) break;
         this.#sendHeaders();
         if (!this.#stream.write(this.#wire.encodeResponseBody(frame)))
           await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
@@ -365,7 +365,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   }
 
   #sendSingle(message: unknown): void {
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     let framed: Uint8Array | Promise<Uint8Array>;
     try {
       framed = this.#frame(message);
@@ -382,7 +382,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   }
 
   #sendFrameAndFinish(frame: Uint8Array): void {
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     this.#sendHeaders();
     this.#finish(undefined, this.#wire.encodeResponseBody(frame));
   }
@@ -396,7 +396,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
       "response",
       max,
       this.#responseCompression(),
-      allocUnsafe,
+      this.#config.allocate,
     );
   }
 
@@ -406,20 +406,26 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     let chosen: Compression | undefined;
     if (policy === "mirror") chosen = this.#start.requestCompression;
     else if (policy !== "identity") chosen = this.#config.compression.get(policy);
-    if (chosen !== undefined && !acceptsEncoding(this.#stream.header("grpc-accept-encoding"), chosen.name))
+    if (
+      chosen !== undefined &&
+      !acceptsEncoding(fieldValue(this.#stream.requestFields, "grpc-accept-encoding"), chosen.name)
+    )
       chosen = undefined;
     this.#sendCompression = chosen;
     return chosen;
   }
 
-  #baseHeaders(): OutHeaders {
-    const h: OutHeaders = {
-      ":status": "200",
-      "content-type": this.#wire.contentType,
-      "grpc-accept-encoding": this.#config.compression.acceptEncoding,
-    };
+  #baseHeaders(): string[] {
+    const h = [
+      ":status",
+      "200",
+      "content-type",
+      this.#wire.contentType,
+      "grpc-accept-encoding",
+      this.#config.compression.acceptEncoding,
+    ];
     const md = this.#responseHeader;
-    if (md !== undefined && md.size > 0) md.writeHeaders(h);
+    if (md !== undefined && md.size > 0) md.appendFields(h);
     return h;
   }
 
@@ -427,28 +433,30 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     if (this.#stream.headersSent) return;
     const c = this.#responseCompression();
     const md = this.#responseHeader;
-    // gRPC's finishHeaders adds nothing (gRPC-Web's may add CORS fields), so its plain headers are shared.
-    if (c === undefined && (md === undefined || md.size === 0) && this.#wire.name === "grpc") {
+    if (c === undefined && (md === undefined || md.size === 0) && this.#wire.plainHeaders) {
       this.#stream.respond(this.#plainHeaders(), false);
       return;
     }
     const h = this.#baseHeaders();
-    if (c !== undefined) h["grpc-encoding"] = c.name;
+    if (c !== undefined) h.push("grpc-encoding", c.name);
     this.#wire.finishHeaders(h);
     this.#stream.respond(h, false);
   }
 
-  #plainHeaders(): OutHeaders {
-    const wire = this.#wire;
+  #plainHeaders(): HeaderFields {
+    const contentType = this.#wire.contentType;
     const acceptEncoding = this.#config.compression.acceptEncoding;
-    let h = plainHeaders.get(wire);
-    if (h === undefined || h["grpc-accept-encoding"] !== acceptEncoding) {
-      h = Object.freeze({
-        ":status": "200",
-        "content-type": wire.contentType,
-        "grpc-accept-encoding": acceptEncoding,
-      }) as OutHeaders;
-      plainHeaders.set(wire, h);
+    let h = plainHeaders.get(contentType);
+    if (h === undefined || h[5] !== acceptEncoding) {
+      h = Object.freeze([
+        ":status",
+        "200",
+        "content-type",
+        contentType,
+        "grpc-accept-encoding",
+        acceptEncoding,
+      ]);
+      if (plainHeaders.size < 64 || plainHeaders.has(contentType)) plainHeaders.set(contentType, h);
     }
     return h;
   }
@@ -456,14 +464,14 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   // ---- ending ----
 
   #fail(reason: unknown): void {
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     const err = RpcError.from(reason);
     this.#finish(err);
   }
 
   #deadlineExceeded(): void {
     this.#timer = undefined;
-    if (this.#done) return;
+    if (this.#phase === "done") return;
     const err = new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
     this.#abort(err);
     this.#finish(err);
@@ -475,11 +483,13 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     this.#controller?.abort(reason);
   }
 
-  /** Sends the status (trailers, or trailers-only when nothing was sent yet) exactly once. */
-  /** `lastFrame`: a response message sent together with the status (the unary path). */
+  /**
+   * Sends the status (trailers, or trailers-only when nothing was sent yet) exactly once;
+   * `lastFrame` is a response message sent together with the status (the unary path).
+   */
   #finish(error: RpcError | undefined, lastFrame?: Uint8Array): void {
-    if (this.#done) return;
-    this.#done = true;
+    if (this.#phase === "done") return;
+    this.#phase = "done";
     this.#reader.stop();
     this.#cleanup();
     const md = this.#responseTrailer;
@@ -488,7 +498,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     const s = this.#stream;
     if (!s.closed) {
       if (!s.headersSent) {
-        const h = Object.assign(this.#baseHeaders(), trailers);
+        const h = this.#baseHeaders();
+        for (let i = 0; i < trailers.length; i++) h.push(trailers[i]!);
         this.#wire.finishHeaders(h);
         s.respond(h, true);
       } else {
@@ -497,7 +508,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
         if (frame === undefined) s.end(trailers, lastFrame);
         else {
           if (lastFrame !== undefined) s.write(lastFrame);
-          s.end({}, frame);
+          s.end(NO_FIELDS, frame);
         }
       }
     }
@@ -507,6 +518,11 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     if (error !== undefined && this.#responseIterator !== undefined) {
       void this.#responseIterator.return?.(undefined)?.catch?.(() => {});
     }
+  }
+
+  /** A method, not a comparison in place: the phase changes across the awaits of `#pump`. */
+  #isDone(): boolean {
+    return this.#phase === "done";
   }
 
   #cleanup(): void {
