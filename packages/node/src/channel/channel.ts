@@ -29,6 +29,16 @@ import { parseTarget, type Target } from "./target.js";
 
 export type ConnectivityState = "IDLE" | "CONNECTING" | "READY" | "TRANSIENT_FAILURE" | "SHUTDOWN";
 
+/** The channel's state; only a READY channel has a connection, the one its calls go on. */
+type ChannelState =
+  | { readonly kind: "IDLE" | "CONNECTING" | "TRANSIENT_FAILURE" | "SHUTDOWN" }
+  | { readonly kind: "READY"; readonly connection: ClientConnection };
+
+const IDLE: ChannelState = { kind: "IDLE" };
+const CONNECTING: ChannelState = { kind: "CONNECTING" };
+const TRANSIENT_FAILURE: ChannelState = { kind: "TRANSIENT_FAILURE" };
+const SHUTDOWN: ChannelState = { kind: "SHUTDOWN" };
+
 export interface ChannelOptions {
   /** Connect with TLS (`{}` trusts the system's CAs); without it the channel speaks h2c (plaintext). */
   readonly tls?: ClientTlsOptions;
@@ -95,17 +105,16 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
   const connectHttp2 = resolveEngine(options.engine) === "grpc-ts" ? connectGrpcTsHttp2 : connectNodeHttp2;
   checkFlowControlWindow(options.flowControlWindow);
   const listeners = new Set<(s: ConnectivityState) => void>();
-  let state: ConnectivityState = "IDLE";
-  let connection: ClientConnection | undefined;
+  let state: ChannelState = IDLE;
   let waiting: Waiter[] = [];
   let lastError: RpcError | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   const old = new Set<ClientConnection>();
 
-  function setState(next: ConnectivityState): void {
-    if (state === next) return;
+  function setState(next: ChannelState): void {
+    const changed = state.kind !== next.kind;
     state = next;
-    for (const l of [...listeners]) l(next);
+    if (changed) for (const l of [...listeners]) l(next.kind);
   }
 
   function flush(): void {
@@ -113,10 +122,11 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
     waiting = [];
     for (const w of list) {
       if (w.call.done) continue;
-      if (state === "READY") w.call.start(connection!);
-      else if (state === "TRANSIENT_FAILURE" && w.waitForReady) waiting.push(w);
-      else if (state === "SHUTDOWN") w.call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
-      else if (state === "TRANSIENT_FAILURE") w.call.fail(unavailable());
+      if (state.kind === "READY") w.call.start(state.connection);
+      else if (state.kind === "TRANSIENT_FAILURE" && w.waitForReady) waiting.push(w);
+      else if (state.kind === "SHUTDOWN")
+        w.call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      else if (state.kind === "TRANSIENT_FAILURE") w.call.fail(unavailable());
       else waiting.push(w);
     }
   }
@@ -130,15 +140,15 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
   }
 
   function connect(): void {
-    if (state === "CONNECTING" || state === "READY" || state === "SHUTDOWN") return;
+    if (state.kind === "CONNECTING" || state.kind === "READY" || state.kind === "SHUTDOWN") return;
     // After a failure the retry timer reconnects once the backoff delay is over: new calls and
     // waitForReady() must not cut it short (connection-backoff.md).
-    if (state === "TRANSIENT_FAILURE" && retryTimer !== undefined) return;
+    if (state.kind === "TRANSIENT_FAILURE" && retryTimer !== undefined) return;
     if (retryTimer !== undefined) {
       clearTimeout(retryTimer);
       retryTimer = undefined;
     }
-    setState("CONNECTING");
+    setState(CONNECTING);
     const attemptDeadline = Date.now() + Math.max(backoff.initialMs, backoff.minConnectTimeoutMs);
     resolveTarget(parsed).then(
       (addresses) => tryAddresses(addresses, 0, attemptDeadline, []),
@@ -147,7 +157,7 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
   }
 
   function tryAddresses(addresses: ConnectAddress[], i: number, deadline: number, errors: string[]): void {
-    if (state === "SHUTDOWN") return;
+    if (state.kind === "SHUTDOWN") return;
     if (i >= addresses.length) {
       connectFailed(new RpcError(Code.UNAVAILABLE, `failed to connect to ${target}: ${errors.join("; ")}`));
       return;
@@ -170,14 +180,13 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (state === "SHUTDOWN") {
+        if (state.kind === "SHUTDOWN") {
           conn!.close();
           return;
         }
-        connection = conn;
         backoff.reset();
         lastError = undefined;
-        setState("READY");
+        setState({ kind: "READY", connection: conn! });
         flush();
       },
       onGoAway() {
@@ -210,20 +219,18 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
 
   /** The connection takes no new calls: the channel goes IDLE, or reconnects if calls wait. */
   function retire(conn: ClientConnection): void {
-    if (connection !== conn) return;
-    connection = undefined;
+    if (state.kind !== "READY" || state.connection !== conn) return;
     old.add(conn);
     conn.close();
-    if (state === "SHUTDOWN") return;
-    setState("IDLE");
+    setState(IDLE);
     if (waiting.length > 0) connect();
   }
 
   /** Transparent retry of a refused stream: the connection that refused it takes no more calls. */
   function retryRefused(call: ClientCall, refusedOn: ClientConnection): boolean {
-    if (state === "SHUTDOWN") return false;
-    if (connection === refusedOn) retire(refusedOn);
-    if (state === "READY") call.start(connection!);
+    if (state.kind === "SHUTDOWN") return false;
+    retire(refusedOn);
+    if (state.kind === "READY") call.start(state.connection);
     else {
       waiting.push({ call, waitForReady: call.waitForReady });
       retryTimer?.ref?.();
@@ -233,19 +240,19 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
   }
 
   function connectFailed(error: RpcError): void {
-    if (state === "SHUTDOWN") return;
+    if (state.kind === "SHUTDOWN") return;
     lastError = error;
-    setState("TRANSIENT_FAILURE");
+    setState(TRANSIENT_FAILURE);
     flush();
     const delay = backoff.next();
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
-      if (state !== "TRANSIENT_FAILURE") return;
+      if (state.kind !== "TRANSIENT_FAILURE") return;
       if (waiting.length > 0) {
-        setState("IDLE");
+        setState(IDLE);
         connect();
       } else {
-        setState("IDLE");
+        setState(IDLE);
       }
     }, delay);
     // Calls waiting for the connection keep the process alive; an idle channel does not.
@@ -265,10 +272,10 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
       if (call.done) return call.promise;
       // A connection can stop taking streams before its GOAWAY or close event reaches us: the call
       // then waits for a new connection instead of failing on this one.
-      if (state === "READY" && !connection!.acceptsStreams) retire(connection!);
-      if (state === "READY") call.start(connection!);
-      else if (state === "SHUTDOWN") call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
-      else if (state === "TRANSIENT_FAILURE" && !req.waitForReady) call.fail(unavailable());
+      if (state.kind === "READY" && !state.connection.acceptsStreams) retire(state.connection);
+      if (state.kind === "READY") call.start(state.connection);
+      else if (state.kind === "SHUTDOWN") call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      else if (state.kind === "TRANSIENT_FAILURE" && !req.waitForReady) call.fail(unavailable());
       else {
         waiting.push({ call, waitForReady: req.waitForReady });
         retryTimer?.ref?.();
@@ -277,8 +284,8 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
       return call.promise;
     },
     getState(doConnect = false) {
-      if (doConnect && state === "IDLE") connect();
-      return state;
+      if (doConnect && state.kind === "IDLE") connect();
+      return state.kind;
     },
     onStateChange(listener) {
       listeners.add(listener);
@@ -311,17 +318,16 @@ export function createChannel(target: string, options: ChannelOptions = {}): Cha
           );
         }
         o.signal?.addEventListener("abort", onAbort, { once: true });
-        if (state === "READY") done();
-        else if (state === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+        if (state.kind === "READY") done();
+        else if (state.kind === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
         else connect();
       });
     },
     close() {
-      if (state === "SHUTDOWN") return;
+      if (state.kind === "SHUTDOWN") return;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
-      const conn = connection;
-      connection = undefined;
-      setState("SHUTDOWN");
+      const conn = state.kind === "READY" ? state.connection : undefined;
+      setState(SHUTDOWN);
       flush();
       conn?.close();
       for (const c of old) c.close();

@@ -23,6 +23,17 @@ import {
 import { allocUnsafe } from "../alloc.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
+/**
+ * Where a call is: `waiting` for its response; `streaming` once a response stream was handed to
+ * the caller (its messages go to `output`); `done` once settled for good (status or failure).
+ */
+type Phase =
+  | { readonly kind: "waiting" }
+  | { readonly kind: "streaming"; readonly output: WritableIterable<unknown> }
+  | { readonly kind: "done" };
+const waiting: Phase = { kind: "waiting" };
+const done: Phase = { kind: "done" };
+
 /** Per-channel settings every call reads; made once. */
 export interface ClientCallConfig {
   readonly codecName: string;
@@ -52,13 +63,11 @@ export class ClientCall implements ClientStreamListener {
   readonly #trailer = new Metadata();
   #resolve!: (r: ClientResponse) => void;
   #reject!: (e: unknown) => void;
-  #settled = false;
-  #done = false;
+  #phase: Phase = waiting;
   #stream: ClientStream | undefined;
   #header: Metadata | undefined;
   #message: unknown;
   #messageCount = 0;
-  #output: WritableIterable<unknown> | undefined;
   #timer: DeadlineTimer | undefined;
   #drainWaiter: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
@@ -102,7 +111,7 @@ export class ClientCall implements ClientStreamListener {
   }
 
   get done(): boolean {
-    return this.#done;
+    return this.#phase.kind === "done";
   }
 
   get waitForReady(): boolean {
@@ -116,7 +125,7 @@ export class ClientCall implements ClientStreamListener {
 
   /** Opens the stream on a ready connection and sends the request. */
   start(connection: ClientConnection): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     this.#attempts++;
     this.#connection = connection;
     const req = this.#req;
@@ -190,12 +199,12 @@ export class ClientCall implements ClientStreamListener {
   ): Promise<void> {
     try {
       for await (const message of source) {
-        if (this.#done) return;
+        if (this.#isDone()) return;
         const frame = await this.#frame(message, compression);
-        if (this.#done) return;
+        if (this.#isDone()) return;
         if (!stream.write(frame)) await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
       }
-      if (!this.#done) stream.end();
+      if (!this.#isDone()) stream.end();
     } catch (e) {
       this.#cancel(RpcError.from(e, Code.CANCELLED));
     }
@@ -204,7 +213,7 @@ export class ClientCall implements ClientStreamListener {
   // ---- ClientStreamListener ----
 
   onHeaders(headers: InHeaders): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     const r = validateResponseHeaders(headers, this.#trailer);
     if (r.kind === "error") {
       this.#cancel(r.error);
@@ -234,8 +243,8 @@ export class ClientCall implements ClientStreamListener {
         onReturn: () =>
           this.#cancel(new RpcError(Code.CANCELLED, "the caller stopped reading the response stream")),
       });
-      this.#output = output;
-      this.#settle({
+      this.#phase = { kind: "streaming", output };
+      this.#resolve({
         stream: true,
         method: this.#req.method,
         header: r.header,
@@ -246,7 +255,7 @@ export class ClientCall implements ClientStreamListener {
   }
 
   onData(chunk: Uint8Array): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     if (this.#header === undefined) {
       this.#cancel(new RpcError(Code.INTERNAL, "the server sent data before response headers"));
       return;
@@ -255,7 +264,7 @@ export class ClientCall implements ClientStreamListener {
   }
 
   onTrailers(trailers: InHeaders): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     this.#reader.afterPending(() =>
       this.#finish(this.#reader.end() ?? statusFromTrailers(trailers, this.#trailer)),
     );
@@ -270,11 +279,11 @@ export class ClientCall implements ClientStreamListener {
   onClose(rstCode: number, error: Error | undefined): void {
     this.onDrain();
     // Behind messages still being decompressed: trailers queued before this may settle the call.
-    if (!this.#done) this.#reader.afterPending(() => this.#closedWithoutStatus(rstCode, error));
+    if (!this.#isDone()) this.#reader.afterPending(() => this.#closedWithoutStatus(rstCode, error));
   }
 
   #closedWithoutStatus(rstCode: number, error: Error | undefined): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     // Refused before any response (by the server, or by a connection that is going away): the
     // server never saw it, so a single request message may be sent again, once.
     const refusedOn = this.#connection;
@@ -310,9 +319,10 @@ export class ClientCall implements ClientStreamListener {
 
   /** A decoded response message, in order. */
   onMessage(message: unknown): void {
-    if (this.#done) return;
-    const output = this.#output;
-    if (output !== undefined) {
+    const phase = this.#phase;
+    if (phase.kind === "done") return;
+    if (phase.kind === "streaming") {
+      const output = phase.output;
       void output.write(message).catch(() => {});
       if (output.full) this.#stream?.pause();
       return;
@@ -338,32 +348,30 @@ export class ClientCall implements ClientStreamListener {
 
   /** Ends the call locally and resets the stream (RST_STREAM CANCEL) so the server stops too. */
   #cancel(error: RpcError): void {
-    if (this.#done) return;
+    if (this.#isDone()) return;
     this.#stream?.reset(H2Error.CANCEL);
     this.#finish(error);
   }
 
-  #settle(res: ClientResponse): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#resolve(res);
+  /** A method, not a comparison in place: the phase changes across the awaits of `#pumpRequests`. */
+  #isDone(): boolean {
+    return this.#phase.kind === "done";
   }
 
   #finish(error: RpcError | undefined): void {
-    if (this.#done) return;
-    this.#done = true;
+    const phase = this.#phase;
+    if (phase.kind === "done") return;
+    this.#phase = done;
     this.#reader.stop();
     this.#timer?.cancel();
     if (this.#onAbort !== undefined) this.#req.signal?.removeEventListener("abort", this.#onAbort);
     this.onDrain();
     const method = this.#req.method;
-    if (this.#settled) {
-      const output = this.#output!;
-      if (error === undefined) output.close();
-      else output.fail(error);
+    if (phase.kind === "streaming") {
+      if (error === undefined) phase.output.close();
+      else phase.output.fail(error);
       return;
     }
-    this.#settled = true;
     if (error !== undefined) {
       this.#reject(error);
       return;

@@ -15,6 +15,7 @@
  */
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
+import { fieldsToObject } from "@grpc-ts/core/protocol";
 import {
   type ClientConnectionListener,
   type ClientStreamHandle,
@@ -24,7 +25,7 @@ import {
 } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { engineConnectionOptions } from "./engine.js";
-import { appendRegularFields, headersOf } from "./header-fields.js";
+import { appendRegularFields } from "./header-fields.js";
 import type {
   ClientConnection,
   ClientStream,
@@ -259,7 +260,7 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
   }
 
   onStreamHeaders(stream: GrpcTsClientStream, headers: string[]): void {
-    stream.listener.onHeaders(headersOf(headers, true));
+    stream.listener.onHeaders(fieldsToObject(headers));
   }
 
   onStreamData(stream: GrpcTsClientStream, data: Uint8Array): void {
@@ -267,7 +268,7 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
   }
 
   onStreamTrailers(stream: GrpcTsClientStream, trailers: string[]): void {
-    stream.trailers(headersOf(trailers, true));
+    stream.trailers(fieldsToObject(trailers));
   }
 
   onStreamEnd(stream: GrpcTsClientStream): void {

@@ -123,7 +123,6 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   private closing: H2Stream[] = [];
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
   private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Streams whose `write` returned false for the socket's backlog: told `onDrain` once it drains. */
   /** Streams that wrote past WRITE_HIGH_WATER, told `onDrain` once the socket has taken the output. */
   private readonly writersWaiting: SocketDrainWaiters;
   /** Reading is paused while the socket holds more than MAX_SOCKET_BACKLOG for the peer. */

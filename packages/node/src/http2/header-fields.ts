@@ -1,29 +1,8 @@
 /**
- * The seam's header objects and our engine's field lists (`[name, value, ...]`), both ways, for
- * both of its adapters.
+ * Field lists (`[name, value, ...]`) from the client seam's header objects; the other way is the
+ * core's `fieldsToObject`.
  */
-import type { InHeaders, OutHeaders } from "./seam.js";
-
-/**
- * A header object from a decoded field list: repeated names joined (`, `, or `; ` for cookies),
- * or, with `keepApart`, kept apart as arrays (gRPC metadata keeps each value).
- */
-export function headersOf(fields: readonly string[], keepApart: boolean): InHeaders {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!;
-    const value = fields[i + 1]!;
-    const existing = out[name];
-    if (existing === undefined) out[name] = value;
-    else if (keepApart) {
-      if (typeof existing === "string") out[name] = [existing, value];
-      else existing.push(value);
-    } else {
-      out[name] = `${existing as string}${name === "cookie" ? "; " : ", "}${value}`;
-    }
-  }
-  return out;
-}
+import type { OutHeaders } from "./seam.js";
 
 /** A seam header object as a field list, pseudo-headers first (RFC 9113 §8.3). */
 export function fieldsOf(headers: OutHeaders): string[] {

@@ -5,36 +5,26 @@
  * compression, deadlines, cancellation, metadata, status with details, interceptors on both
  * sides), with each exchange in memory (memory-stream.ts) instead of an HTTP/2 stream.
  */
-import {
-  Code,
-  type Compression,
-  RpcError,
-  type ServerInterceptor,
-  type ServiceImpl,
-  type ServiceLike,
-  type Transport,
-} from "@grpc-ts/core";
+import { Code, RpcError, type ServiceImpl, type ServiceLike, type Transport } from "@grpc-ts/core";
 import { createCallHandler, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, Router } from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
 import { ClientCall, type ClientCallConfig } from "../channel/client-call.js";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
 import type { ClientConnection } from "../http2/seam.js";
+import type { ServerOptions } from "../server/server.js";
 import { VERSION } from "../version.js";
 import { MemoryExchange } from "./memory-stream.js";
 
-export interface RouterTransportOptions {
-  /** Server interceptors around every handler; the first is outermost. */
-  readonly interceptors?: readonly ServerInterceptor[];
+/** The server's options that apply in memory, and the client's codec and compression. */
+export interface RouterTransportOptions
+  extends Pick<
+    ServerOptions,
+    "interceptors" | "compressions" | "maxReceiveMessageBytes" | "maxSendMessageBytes" | "responseCompression"
+  > {
   /** Message codec of the calls: `proto` (default) or `json`, or any the methods define. */
   readonly codec?: string;
-  /** Compression algorithms of both sides (default gzip and deflate). */
-  readonly compressions?: readonly Compression[];
   /** Compress request messages with this algorithm (default none). */
   readonly compression?: string;
-  /** Largest message either side accepts (default 4 MiB). */
-  readonly maxReceiveMessageBytes?: number;
-  /** Largest message either side sends (default unlimited). */
-  readonly maxSendMessageBytes?: number;
 }
 
 /** The services a router transport serves, added as on a server. */
@@ -73,6 +63,9 @@ export function createRouterTransport(
     allocate: allocUnsafe,
     maxReceiveMessageBytes,
     maxSendMessageBytes,
+    ...(options.responseCompression === undefined
+      ? {}
+      : { responseCompression: options.responseCompression }),
     grpcWeb: false,
   });
   const codecName = options.codec ?? "proto";
