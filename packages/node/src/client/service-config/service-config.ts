@@ -7,6 +7,7 @@
 
 /** `initialBackoff` etc. as gRFC A6 has them (durations in ms here). */
 export interface RetryPolicy {
+  /** At least 2, as the config gives it: the retry code caps it (at 5 by default, A6). */
   readonly maxAttempts: number;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
@@ -16,6 +17,7 @@ export interface RetryPolicy {
 }
 
 export interface HedgingPolicy {
+  /** At least 2, as the config gives it: the hedging code caps it (at 5 by default, A6). */
   readonly maxAttempts: number;
   readonly hedgingDelayMs: number;
   readonly nonFatalStatusCodes: readonly number[];
@@ -29,6 +31,7 @@ export interface MethodName {
 
 export interface MethodConfig {
   readonly names: readonly MethodName[];
+  /** Fractional when the Duration is not a whole number of milliseconds (`"0.0000005s"`). */
   readonly timeoutMs?: number;
   readonly waitForReady?: boolean;
   readonly maxRequestMessageBytes?: number;
@@ -47,6 +50,8 @@ export interface ServiceConfig {
   /** Undefined when the config names none: the channel's default (pick_first). */
   readonly loadBalancing: LoadBalancingChoice | undefined;
   readonly methodConfigs: readonly MethodConfig[];
+  /** `maxTokens` an integer in 1..1000; `tokenRatio` in whole thousandths (A6). */
   readonly retryThrottling?: { readonly maxTokens: number; readonly tokenRatio: number };
+  /** Client-side health checking (A17): on when present; "" is the server's overall health. */
   readonly healthCheck?: { readonly serviceName: string };
 }
