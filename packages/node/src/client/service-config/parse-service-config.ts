@@ -26,6 +26,7 @@ import {
   fail,
   field,
   indexPath,
+  integerOf,
   type JsonObject,
   type Located,
   readBool,
@@ -190,10 +191,8 @@ function describeName(name: MethodName): string {
 /** maxAttempts of a retry or hedging policy: an integer of at least 2, kept as given. */
 function readMaxAttempts(obj: JsonObject, path: string): number {
   const found = requiredField(obj, path, "maxAttempts");
-  const value = found.value;
-  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 2)
-    fail(found.path, "must be an integer greater than 1");
+  const n = integerOf(found.value);
+  if (n === undefined || n < 2) fail(found.path, "must be an integer greater than 1");
   return readUint32(n, found.path);
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   field,
+  integerOf,
   readBool,
   readDurationMs,
   readFloat,
@@ -93,6 +94,16 @@ describe("readDurationMs", () => {
     throwsAt(() => readDurationMs("-1s", "t"), "t", /must not be negative/);
     throwsAt(() => readDurationMs("-0.5s", "t"), "t", /must not be negative/);
     throwsAt(() => readDurationMs("315576000001s", "t"), "t", /longer than the longest/);
+  });
+});
+
+describe("integerOf", () => {
+  it("reads integers from numbers and decimal strings, and nothing else", () => {
+    assert.equal(integerOf(3), 3);
+    assert.equal(integerOf(-3), -3);
+    assert.equal(integerOf("3"), 3);
+    for (const none of [1.5, "1.5", "-3", "", "3 ", Number.NaN, null, true])
+      assert.equal(integerOf(none), undefined);
   });
 });
 

@@ -79,10 +79,16 @@ export function readBool(value: unknown, path: string): boolean {
 
 const UINT32_MAX = 0xffff_ffff;
 
+/** The integer a JSON number or decimal string holds, or undefined when it holds none. */
+export function integerOf(value: unknown): number | undefined {
+  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) ? n : undefined;
+}
+
 /** A uint32 (or a UInt32Value wrapper): a JSON number or a decimal string. */
 export function readUint32(value: unknown, path: string): number {
-  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > UINT32_MAX) {
+  const n = integerOf(value);
+  if (n === undefined || n < 0 || n > UINT32_MAX) {
     fail(path, `must be an integer from 0 to ${UINT32_MAX} (a number or a decimal string)`);
   }
   return n;
