@@ -58,13 +58,12 @@ const LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 function parseDnsTarget(target: ParsedTarget): DnsTarget {
   const where = `target "${target.text}"`;
   if (target.endpoint === "") throw new TypeError(`${where} has no host`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(target.endpoint);
+  if (scheme !== null)
+    throw new TypeError(`${where}: the scheme "${scheme[1]}" is not in the channel's resolver registry`);
   const { host, port } = splitHostPort(target.endpoint, where);
-  if (isIP(host) === 0 && !isDnsName(host)) {
-    const hint = target.endpoint.includes("://")
-      ? " (if it starts with a resolver's scheme, that scheme is not in the channel's registry)"
-      : "";
-    throw new TypeError(`${where}: "${host}" is not a host name or an IP address${hint}`);
-  }
+  if (isIP(host) === 0 && !isDnsName(host))
+    throw new TypeError(`${where}: "${host}" is not a host name or an IP address`);
   if (target.authority === "") return { host, port, server: undefined };
   const server = splitHostPort(target.authority, where, DNS_PORT);
   if (isIP(server.host) === 0)
