@@ -129,14 +129,11 @@ class DnsResolver implements Resolver {
   }
 
   resolveNow(): void {
-    if (this.#closed || this.#listener === undefined || this.#inFlight) return;
+    if (this.#closed || this.#lastStart === undefined || this.#inFlight) return;
     const now = this.#options.clock.now();
-    const earliest = (this.#lastStart ?? now) + this.#options.dnsMinResolutionIntervalMs;
-    if (this.#lastStart === undefined || earliest <= now) {
-      void this.#resolve();
-    } else if (this.#timer === undefined || this.#timer.due > earliest) {
-      this.#schedule(earliest - now);
-    }
+    const earliest = this.#lastStart + this.#options.dnsMinResolutionIntervalMs;
+    if (earliest <= now) void this.#resolve();
+    else if (this.#timer === undefined || this.#timer.due > earliest) this.#schedule(earliest - now);
   }
 
   close(): void {
@@ -168,65 +165,57 @@ class DnsResolver implements Resolver {
     const outcome = await this.#query();
     this.#inFlight = false;
     if (this.#closed) return;
+    const period = this.#options.dnsPeriodicResolutionMs;
+    if (period !== undefined && this.#timer === undefined)
+      this.#schedule(Math.max(0, started + period - this.#options.clock.now()));
     if (outcome.ok) this.#listener!.onResult(outcome.result);
     else this.#listener!.onError(outcome.error);
-    const period = this.#options.dnsPeriodicResolutionMs;
-    if (period !== undefined && !this.#closed && this.#timer === undefined && !this.#inFlight)
-      this.#schedule(Math.max(0, started + period - this.#options.clock.now()));
   }
 
   async #query(): Promise<Outcome> {
     const { host, port, server } = this.#target;
-    const txtName = `_grpc_config.${host}`;
     const [addresses, txt] = await Promise.allSettled([
       this.#queries.addresses(host),
-      this.#options.dnsServiceConfig ? this.#queries.txt(txtName) : Promise.resolve([]),
+      this.#options.dnsServiceConfig ? this.#queries.txt(`_grpc_config.${host}`) : Promise.resolve([]),
     ]);
     const by = server === undefined ? "" : ` (DNS server ${server})`;
     if (addresses.status === "rejected") {
-      const reason: unknown = addresses.reason;
-      const text = reason instanceof Error ? reason.message : String(reason);
-      return {
-        ok: false,
-        error: new RpcError(Code.UNAVAILABLE, `DNS resolution of "${host}" failed: ${text}${by}`, {
-          cause: reason,
-        }),
-      };
+      const message = `DNS resolution of "${host}" failed: ${messageOf(addresses.reason)}${by}`;
+      return { ok: false, error: new RpcError(Code.UNAVAILABLE, message, { cause: addresses.reason }) };
     }
-    const endpoints = addresses.value.map((address) => ({ addresses: [{ host: address, port }] }));
-    const note = server === undefined ? "resolved by the system resolver" : `resolved by ${server}`;
-    let config: { serviceConfig?: object; serviceConfigError?: RpcError } = {};
+    const result: ResolverResult = {
+      endpoints: addresses.value.map((address) => ({ addresses: [{ host: address, port }] })),
+      note: server === undefined ? "resolved by the system resolver" : `resolved by ${server}`,
+      ...this.#serviceConfig(txt, by),
+    };
+    return { ok: true, result };
+  }
+
+  /** The TXT answer as the result's service config fields (none when there is no record). */
+  #serviceConfig(
+    txt: PromiseSettledResult<readonly (readonly string[])[]>,
+    by: string,
+  ): { serviceConfig?: object; serviceConfigError?: RpcError } {
+    const name = `_grpc_config.${this.#target.host}`;
+    let message: string;
+    let cause: unknown;
     if (txt.status === "rejected") {
-      const reason: unknown = txt.reason;
-      if (!isNoRecord(reason)) {
-        const text = reason instanceof Error ? reason.message : String(reason);
-        config = {
-          serviceConfigError: new RpcError(
-            Code.UNAVAILABLE,
-            `TXT lookup of "${txtName}" failed: ${text}${by}`,
-            {
-              cause: reason,
-            },
-          ),
-        };
-      }
+      if (isNoRecord(txt.reason)) return {};
+      message = `TXT lookup of "${name}" failed: ${messageOf(txt.reason)}${by}`;
+      cause = txt.reason;
     } else {
       try {
         const serviceConfig = serviceConfigFromTxt(txt.value, this.#client);
-        if (serviceConfig !== undefined) config = { serviceConfig };
+        return serviceConfig === undefined ? {} : { serviceConfig };
       } catch (e) {
-        const text = (e as Error).message;
-        config = {
-          serviceConfigError: new RpcError(
-            Code.UNAVAILABLE,
-            `invalid service config in "${txtName}": ${text}`,
-            {
-              cause: e,
-            },
-          ),
-        };
+        message = `invalid service config in "${name}": ${messageOf(e)}`;
+        cause = e;
       }
     }
-    return { ok: true, result: { endpoints, note, ...config } };
+    return { serviceConfigError: new RpcError(Code.UNAVAILABLE, message, { cause }) };
   }
+}
+
+function messageOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
