@@ -324,10 +324,12 @@ class PickFirst implements LoadBalancer {
 
   #allFailedError(mode: Mode & { kind: "CONNECTING" }): RpcError {
     const why = mode.entries.map((e) => e.error?.rawMessage ?? `${e.subchannel.name}: not tried yet`);
-    const n = mode.entries.length;
+    const n = why.length;
     return new RpcError(
       Code.UNAVAILABLE,
-      `failed to connect to ${n === 1 ? "the only address" : `all ${n} addresses`}: ${why.join("; ")}`,
+      n === 1
+        ? `failed to connect to ${why[0]}`
+        : `failed to connect to all ${n} addresses: ${why.join("; ")}`,
     );
   }
 
