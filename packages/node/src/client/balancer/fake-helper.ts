@@ -7,6 +7,7 @@
 import { Code, Metadata, RpcError } from "@grpc-ts/core";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import { addressName } from "../subchannel/subchannel.js";
+import { Watchers } from "../subchannel/watchers.js";
 import type {
   ConnectivityState,
   Helper,
@@ -25,9 +26,7 @@ export class FakeBackend {
   /** connect() calls made while IDLE (each one an attempt). */
   connects = 0;
   refs = 0;
-  readonly #watchers = new Set<(s: SubchannelState) => void>();
-  readonly #pending: SubchannelState[] = [];
-  #delivering = false;
+  readonly #watchers = new Watchers<SubchannelState>();
 
   constructor(address: ConnectAddress) {
     this.address = address;
@@ -53,11 +52,7 @@ export class FakeBackend {
   }
 
   watch(listener: (s: SubchannelState) => void): () => void {
-    const entry = (s: SubchannelState) => listener(s);
-    this.#watchers.add(entry);
-    return () => {
-      this.#watchers.delete(entry);
-    };
+    return this.#watchers.add(listener);
   }
 
   get watchers(): number {
@@ -67,15 +62,7 @@ export class FakeBackend {
   /** Sets the state and tells the watchers, in order, as the real subchannel does. */
   set(state: SubchannelState): void {
     this.state = state;
-    this.#pending.push(state);
-    if (this.#delivering) return;
-    this.#delivering = true;
-    try {
-      for (let s = this.#pending.shift(); s !== undefined; s = this.#pending.shift())
-        for (const w of [...this.#watchers]) if (this.#watchers.has(w)) w(s);
-    } finally {
-      this.#delivering = false;
-    }
+    this.#watchers.publish(state);
   }
 }
 

@@ -27,10 +27,10 @@ import type {
   LoadBalancer,
   LoadBalancerFactory,
   Picker,
-  PickResult,
   Subchannel,
   SubchannelState,
 } from "./balancer.js";
+import { failPicker, fixedPicker, idlePicker, QUEUE_PICKER } from "./pickers.js";
 
 export interface PickFirstConfig {
   /** Shuffle the endpoints (not the addresses within one) before connecting (A62). */
@@ -99,14 +99,6 @@ export function interleaveFamilies(addresses: readonly ConnectAddress[]): Connec
   for (let i = 0; out.length < addresses.length; i++)
     for (const l of lists) if (i < l.length) out.push(l[i]!);
   return out;
-}
-
-const QUEUE: PickResult = { kind: "queue" };
-const QUEUE_PICKER: Picker = { pick: () => QUEUE };
-
-function failPicker(error: RpcError): Picker {
-  const result: PickResult = { kind: "fail", error };
-  return { pick: () => result };
 }
 
 /** One address being tried. */
@@ -338,18 +330,15 @@ class PickFirst implements LoadBalancer {
     mode.timer = undefined;
     for (const e of mode.entries) if (e !== entry) this.#unref(e);
     this.#mode = { kind: "READY", entry };
-    const result: PickResult = { kind: "pick", subchannel: entry.subchannel };
-    this.#report("READY", { pick: () => result });
+    this.#report("READY", fixedPicker({ kind: "pick", subchannel: entry.subchannel }));
   }
 
   /** The chosen subchannel changed: unhealthy (TRANSIENT_FAILURE), healthy again, or its connection is gone. */
   #onSelectedState(e: Entry, s: SubchannelState): void {
     switch (s.kind) {
-      case "READY": {
-        const result: PickResult = { kind: "pick", subchannel: e.subchannel };
-        this.#report("READY", { pick: () => result });
+      case "READY":
+        this.#report("READY", fixedPicker({ kind: "pick", subchannel: e.subchannel }));
         return;
-      }
       case "TRANSIENT_FAILURE":
         this.#report("TRANSIENT_FAILURE", failPicker(s.error));
         return;
@@ -357,22 +346,11 @@ class PickFirst implements LoadBalancer {
         this.#unref(e);
         this.#mode = { kind: "IDLE" };
         this.#helper.requestReresolution();
-        this.#report("IDLE", this.#idlePicker());
+        this.#report(
+          "IDLE",
+          idlePicker(() => this.exitIdle()),
+        );
     }
-  }
-
-  /** Queues picks, and the first one makes the policy connect again (A62: an IDLE channel reconnects on a call). */
-  #idlePicker(): Picker {
-    let asked = false;
-    return {
-      pick: () => {
-        if (!asked) {
-          asked = true;
-          queueMicrotask(() => this.exitIdle());
-        }
-        return QUEUE;
-      },
-    };
   }
 
   #report(state: ConnectivityState, picker: Picker): void {

@@ -30,6 +30,7 @@ import type {
   PickResult,
 } from "./balancer.js";
 import { createPickFirstFactory, type PickFirstConfig } from "./pick-first.js";
+import { failPicker, idlePicker, QUEUE_PICKER } from "./pickers.js";
 
 export const ROUND_ROBIN = "round_robin";
 
@@ -65,15 +66,8 @@ export function createRoundRobinFactory(options: RoundRobinOptions = {}): LoadBa
 }
 
 const CHILD_CONFIG: PickFirstConfig = { shuffleAddressList: false };
-const QUEUE: PickResult = { kind: "queue" };
-const QUEUE_PICKER: Picker = { pick: () => QUEUE };
 /** For reading a failing child picker's error (a pick_first failure picker ignores what it is given). */
 const ERROR_PROBE: PickInfo = { path: "", metadata: new Metadata() };
-
-function failPicker(error: RpcError): Picker {
-  const result: PickResult = { kind: "fail", error };
-  return { pick: () => result };
-}
 
 /** Each pick goes to the next READY child's picker; no allocation per pick. */
 class RotatingPicker implements Picker {
@@ -236,7 +230,11 @@ class RoundRobin implements LoadBalancer {
     } else if (connecting) {
       if (this.#reported !== "CONNECTING") this.#report("CONNECTING", QUEUE_PICKER);
     } else if (idle) {
-      if (this.#reported !== "IDLE") this.#report("IDLE", this.#idlePicker());
+      if (this.#reported !== "IDLE")
+        this.#report(
+          "IDLE",
+          idlePicker(() => this.exitIdle()),
+        );
     } else this.#report("TRANSIENT_FAILURE", failPicker(this.#allFailedError()));
   }
 
@@ -247,20 +245,6 @@ class RoundRobin implements LoadBalancer {
       Code.UNAVAILABLE,
       `no endpoint is ready (all ${children.length} failed): ${why.join("; ")}`,
     );
-  }
-
-  /** Queues picks; the first makes the idle children connect. */
-  #idlePicker(): Picker {
-    let asked = false;
-    return {
-      pick: () => {
-        if (!asked) {
-          asked = true;
-          queueMicrotask(() => this.exitIdle());
-        }
-        return QUEUE;
-      },
-    };
   }
 
   #report(state: ConnectivityState, picker: Picker): void {

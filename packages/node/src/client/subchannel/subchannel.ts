@@ -17,6 +17,7 @@ import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
 import type { SubchannelState } from "../balancer/balancer.js";
 import type { Clock, TimerHandle } from "../clock.js";
+import { Watchers } from "./watchers.js";
 
 /** Opens one connection to `address`, reporting to `listener` (connectGrpcTsHttp2 and friends, bound to their options). */
 export type Connector = (address: ConnectAddress, listener: ConnectionListener) => ClientConnection;
@@ -109,10 +110,7 @@ class SubchannelImpl implements SharedSubchannel {
   #state: SubchannelState = IDLE_STATE;
   #healthy = true;
   #healthError: RpcError | undefined;
-  readonly #watchers = new Set<(state: SubchannelState) => void>();
-  /** States not yet delivered: a watcher that changes the state is not re-entered. */
-  readonly #pending: SubchannelState[] = [];
-  #delivering = false;
+  readonly #watchers = new Watchers<SubchannelState>();
 
   constructor(options: SubchannelOptions) {
     this.address = options.address;
@@ -190,12 +188,7 @@ class SubchannelImpl implements SharedSubchannel {
   }
 
   watch(listener: (state: SubchannelState) => void): () => void {
-    // A function object per call, so that the same function can watch twice and stop once each.
-    const entry = (state: SubchannelState) => listener(state);
-    this.#watchers.add(entry);
-    return () => {
-      this.#watchers.delete(entry);
-    };
+    return this.#watchers.add(listener);
   }
 
   setHealth(healthy: boolean, error?: RpcError): void {
@@ -216,7 +209,6 @@ class SubchannelImpl implements SharedSubchannel {
     const c = this.#connectivity;
     if (c.kind === "SHUTDOWN") return;
     this.#watchers.clear();
-    this.#pending.length = 0;
     this.#connectivity = SHUTDOWN;
     if (c.kind === "CONNECTING") c.attempt.connection?.destroy();
     else if (c.kind === "READY") c.connection.close();
@@ -282,15 +274,6 @@ class SubchannelImpl implements SharedSubchannel {
       return;
     this.#state = next;
     if (c.kind === "SHUTDOWN") return;
-    this.#pending.push(next);
-    if (this.#delivering) return;
-    this.#delivering = true;
-    try {
-      for (let s = this.#pending.shift(); s !== undefined; s = this.#pending.shift())
-        for (const w of [...this.#watchers]) if (this.#watchers.has(w)) w(s);
-    } finally {
-      this.#delivering = false;
-      this.#pending.length = 0;
-    }
+    this.#watchers.publish(next);
   }
 }
