@@ -331,6 +331,30 @@ describe("pick_first", () => {
     assert.equal(helper.state, "READY");
   });
 
+  it("stays TRANSIENT_FAILURE across an update while its connections fail, until READY", () => {
+    const { helper, lb } = setup();
+    lb.update(each("10.0.0.1"), {});
+    helper.backend("10.0.0.1:1").fail();
+    lb.update(each("10.0.0.2"), {});
+    assert.deepEqual(helper.states, ["CONNECTING", "TRANSIENT_FAILURE"]);
+    helper.backend("10.0.0.2:1").fail("refused too");
+    assert.equal(helper.state, "TRANSIENT_FAILURE");
+    assert.equal(errorOf(helper.pick())?.rawMessage, "failed to connect to 10.0.0.2:1: refused too");
+    helper.backend("10.0.0.2:1").idle();
+    helper.backend("10.0.0.2:1").ready();
+    assert.equal(helper.state, "READY");
+  });
+
+  it("is CONNECTING when addresses come after a resolver error or an empty list (only connection failures are sticky)", () => {
+    const { helper, lb } = setup();
+    lb.resolverError(new RpcError(Code.UNAVAILABLE, "ENOTFOUND"));
+    lb.update(each("10.0.0.1"), {});
+    assert.deepEqual(helper.states, ["TRANSIENT_FAILURE", "CONNECTING"]);
+    lb.update([], {});
+    lb.update(each("10.0.0.1"), {});
+    assert.deepEqual(helper.states.slice(2), ["TRANSIENT_FAILURE", "CONNECTING"]);
+  });
+
   it("close() unrefs every subchannel and stops its timer", () => {
     const { helper, lb, clock } = setup();
     lb.update(each("10.0.0.1", "10.0.0.2"), {});

@@ -79,7 +79,7 @@ export function orderAddresses(
   const order = [...endpoints];
   if (shuffle)
     for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
+      const j = Math.min(i, Math.floor(random() * (i + 1)));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
   return interleaveFamilies(order.flatMap((e) => e.addresses));
@@ -223,8 +223,10 @@ class PickFirst implements LoadBalancer {
     this.#release(old);
     this.#mode = mode;
     for (const e of entries) e.stop = e.subchannel.watch((s) => this.#onState(e, s));
-    // Sticky TRANSIENT_FAILURE: a new address list does not make a failing policy CONNECTING.
-    if (this.#reported !== "TRANSIENT_FAILURE") this.#report("CONNECTING", QUEUE_PICKER);
+    // Sticky TRANSIENT_FAILURE: new addresses do not make a policy whose connections fail CONNECTING
+    // (a failure for want of addresses, or of the resolver, is not sticky).
+    if (old.kind !== "CONNECTING" || this.#reported !== "TRANSIENT_FAILURE")
+      this.#report("CONNECTING", QUEUE_PICKER);
     const ready = entries.find((e) => e.state.kind === "READY");
     if (ready !== undefined) this.#select(mode, ready);
     else this.#startNext(mode);
@@ -256,11 +258,14 @@ class PickFirst implements LoadBalancer {
         e.error = s.error;
         continue;
       }
-      if (mode.next < mode.entries.length)
+      if (mode.next < mode.entries.length) {
         mode.timer = this.#clock.setTimeout(() => {
           mode.timer = undefined;
           if (this.#mode === mode) this.#startNext(mode);
         }, this.#delayMs);
+        // The attempts' sockets keep the process alive, not this timer.
+        mode.timer.unref();
+      }
       return;
     }
     this.#checkPassDone(mode);

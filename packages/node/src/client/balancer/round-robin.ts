@@ -226,7 +226,10 @@ class RoundRobin implements LoadBalancer {
         ready.every((p, i) => p === this.#readyPickers[i]);
       if (same) return;
       this.#readyPickers = ready;
-      this.#report("READY", new RotatingPicker(ready, Math.floor(this.#random() * ready.length)));
+      this.#report(
+        "READY",
+        new RotatingPicker(ready, Math.floor(this.#random() * ready.length) % ready.length),
+      );
     } else if (connecting) {
       if (this.#reported !== "CONNECTING") this.#report("CONNECTING", QUEUE_PICKER);
     } else if (idle) {
