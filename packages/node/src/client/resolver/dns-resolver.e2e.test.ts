@@ -1,0 +1,261 @@
+// The dns resolver against a real DNS server: Debian's dnsmasq on 127.0.0.1, answering from a
+// hosts file and a config file this test writes. Skipped (saying what to install) where dnsmasq
+// is missing, except in CI, where a missing dnsmasq fails.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { promises as dns } from "node:dns";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Code, type RpcError } from "@grpc-ts/core";
+import { type ExternalProgram, skipWithout } from "../../test-support/external-peers.js";
+import { joinHostPort } from "./host-port.js";
+import { createResolverRegistry, defaultResolverOptions } from "./registry.js";
+import type { Resolver, ResolverOptions, ResolverResult } from "./resolver.js";
+import { parseTarget } from "./target.js";
+
+const DNSMASQ: ExternalProgram = { path: "/usr/sbin/dnsmasq", install: "apt-get install -y dnsmasq-base" };
+
+const WAIT_MS = 10_000;
+const HOSTS =
+  "127.0.0.2 svc.test\n127.0.0.3 svc.test\n127.0.0.6 plain.test\n127.0.0.5 dual.test\n::5 dual.test\n";
+
+interface Dnsmasq {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly log: () => string;
+}
+
+/** A free UDP port on 127.0.0.1 (dnsmasq binds it for UDP and TCP; a clash is retried). */
+async function freePort(): Promise<number> {
+  const socket = createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  const { port } = socket.address();
+  socket.close();
+  return port;
+}
+
+async function startDnsmasq(hostsFile: string, confFile: string): Promise<Dnsmasq> {
+  let lastLog = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      DNSMASQ.path,
+      [
+        "--keep-in-foreground",
+        "--no-resolv",
+        "--no-hosts",
+        `--addn-hosts=${hostsFile}`,
+        "--bind-interfaces",
+        "--listen-address=127.0.0.1",
+        `--port=${port}`,
+        "--pid-file=",
+        `--conf-file=${confFile}`,
+        // Names under .test that it does not have are NXDOMAIN (not REFUSED, as with no upstream).
+        "--local=/test/",
+        "--log-facility=-",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let log = "";
+    const append = (d: Buffer) => {
+      log += d.toString();
+    };
+    child.stdout?.on("data", append);
+    child.stderr?.on("data", append);
+    const exited = once(child, "exit");
+    const started = once(child, "spawn");
+    await Promise.race([started, exited]);
+    if (child.pid === undefined || child.exitCode !== null) {
+      await exited;
+      lastLog = log;
+      continue;
+    }
+    const pid = child.pid;
+    // Ready once it answers; it exits at once if the port is taken.
+    const probe = new dns.Resolver({ timeout: 200, tries: 1 });
+    probe.setServers([`127.0.0.1:${port}`]);
+    const deadline = Date.now() + WAIT_MS;
+    while (child.exitCode === null && Date.now() < deadline) {
+      try {
+        await probe.resolve4("svc.test");
+        return { child, pid, port, log: () => log };
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    lastLog = log;
+    stop({ child, pid, port, log: () => log });
+  }
+  throw new Error(`dnsmasq did not start:\n${lastLog}`);
+}
+
+/** SIGTERM to the one process this test started, SIGKILL if it lingers; resolves once it has exited. */
+async function stop(server: Dnsmasq): Promise<void> {
+  const { child, pid } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  process.kill(pid, "SIGTERM");
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** `"..."` for a dnsmasq config file: backslash before quotes and backslashes. */
+const quoted = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+class Recorder {
+  readonly results: ResolverResult[] = [];
+  readonly errors: RpcError[] = [];
+  #wake: (() => void) | undefined;
+  readonly listener = {
+    onResult: (r: ResolverResult) => {
+      this.results.push(r);
+      this.#wake?.();
+    },
+    onError: (e: RpcError) => {
+      this.errors.push(e);
+      this.#wake?.();
+    },
+  };
+
+  /** Waits (bounded) until `done` holds, checking after each delivery. */
+  async until(done: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!done()) {
+      const left = deadline - Date.now();
+      if (left <= 0) assert.fail(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+const addressesOf = (r: ResolverResult | undefined) =>
+  r?.endpoints.map((e) =>
+    e.addresses.map((a) => ("host" in a ? joinHostPort(a.host, a.port) : a.path)).join(" "),
+  );
+
+describe("dns resolver against dnsmasq", { skip: skipWithout(DNSMASQ), timeout: 60_000 }, () => {
+  let dir = "";
+  let hostsFile = "";
+  let server: Dnsmasq | undefined;
+  const resolvers: Resolver[] = [];
+  const registry = createResolverRegistry();
+  const longName = "x".repeat(200);
+
+  before(async () => {
+    assert.ok(existsSync(DNSMASQ.path), `${DNSMASQ.path} is missing (${DNSMASQ.install})`);
+    dir = await mkdtemp(join(tmpdir(), "grpc-ts-dnsmasq-"));
+    // dnsmasq reads its files again, on SIGHUP, as the unprivileged user it switches to.
+    await chmod(dir, 0o755);
+    hostsFile = join(dir, "hosts");
+    await writeFile(hostsFile, HOSTS, { mode: 0o644 });
+    const choices = [
+      { clientLanguage: ["go"], serviceConfig: { loadBalancingPolicy: "pick_first" } },
+      {
+        clientLanguage: ["node", "typescript"],
+        serviceConfig: { loadBalancingConfig: [{ round_robin: {} }] },
+      },
+    ];
+    // More than 255 bytes: dnsmasq sends it as several strings of one record.
+    const long = [{ serviceConfig: { methodConfig: [{ name: [{ service: longName }], timeout: "1s" }] } }];
+    const conf = [
+      `txt-record=_grpc_config.svc.test,${quoted(`grpc_config=${JSON.stringify(choices)}`)}`,
+      `txt-record=_grpc_config.dual.test,${quoted(`grpc_config=${JSON.stringify(long)}`)}`,
+    ].join("\n");
+    const confFile = join(dir, "dnsmasq.conf");
+    await writeFile(confFile, `${conf}\n`, { mode: 0o644 });
+    server = await startDnsmasq(hostsFile, confFile);
+  });
+
+  after(async () => {
+    for (const r of resolvers) r.close();
+    if (server !== undefined) await stop(server);
+    if (dir !== "") await rm(dir, { recursive: true, force: true });
+  });
+
+  function start(name: string, options: Partial<ResolverOptions> = {}): Recorder & { resolver: Resolver } {
+    const target = parseTarget(`dns://127.0.0.1:${server!.port}/${name}`, registry);
+    const resolver = registry
+      .get(target.scheme)!
+      .create(
+        target,
+        defaultResolverOptions({ dnsMinResolutionIntervalMs: 0, dnsServiceConfig: true, ...options }),
+      );
+    resolvers.push(resolver);
+    const recorder = new Recorder();
+    resolver.start(recorder.listener);
+    return Object.assign(recorder, { resolver });
+  }
+
+  it("resolves the server's A records with the TXT service config; a changed name is seen after SIGHUP and resolveNow", async () => {
+    const recorder = start("svc.test:50051");
+    await recorder.until(() => recorder.results.length > 0 || recorder.errors.length > 0, "the first result");
+    assert.deepEqual(recorder.errors, []);
+    const first = recorder.results[0]!;
+    // A DNS server may give the records of one name in any order.
+    assert.deepEqual(addressesOf(first)?.sort(), ["127.0.0.2:50051", "127.0.0.3:50051"]);
+    assert.deepEqual(first.serviceConfig, { loadBalancingConfig: [{ round_robin: {} }] });
+    assert.equal(first.serviceConfigError, undefined);
+    assert.equal(first.note, `resolved by 127.0.0.1:${server!.port}`);
+
+    await writeFile(
+      hostsFile,
+      HOSTS.replace("127.0.0.2 svc.test\n127.0.0.3 svc.test\n", "127.0.0.4 svc.test\n"),
+    );
+    process.kill(server!.pid, "SIGHUP");
+    // dnsmasq reads the file after the signal: ask until the answer changes (bounded).
+    const deadline = Date.now() + WAIT_MS;
+    while (addressesOf(recorder.results.at(-1))?.join() !== "127.0.0.4:50051") {
+      assert.ok(Date.now() < deadline, `still ${addressesOf(recorder.results.at(-1))} after SIGHUP`);
+      const seen = recorder.results.length + recorder.errors.length;
+      recorder.resolver.resolveNow();
+      await recorder.until(() => recorder.results.length + recorder.errors.length > seen, "a new result");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(recorder.errors, []);
+  });
+
+  it("a name without a TXT record has no service config and no error", async () => {
+    const recorder = start("plain.test");
+    await recorder.until(() => recorder.results.length > 0 || recorder.errors.length > 0, "the result");
+    assert.deepEqual(addressesOf(recorder.results[0]), ["127.0.0.6:443"]);
+    assert.equal(recorder.results[0]!.serviceConfig, undefined);
+    assert.equal(recorder.results[0]!.serviceConfigError, undefined);
+  });
+
+  it("IPv6 and IPv4 addresses, and a TXT record longer than one DNS string", async () => {
+    const recorder = start("dual.test:7");
+    await recorder.until(() => recorder.results.length > 0 || recorder.errors.length > 0, "the result");
+    assert.deepEqual(recorder.errors, []);
+    assert.deepEqual(addressesOf(recorder.results[0]), ["[::5]:7", "127.0.0.5:7"]);
+    const config = recorder.results[0]!.serviceConfig as { methodConfig: { name: { service: string }[] }[] };
+    assert.equal(config.methodConfig[0]!.name[0]!.service, longName);
+  });
+
+  it("a name the server does not know is UNAVAILABLE, naming the host, the error and the server", async () => {
+    const recorder = start("nope.test:5");
+    await recorder.until(() => recorder.errors.length > 0 || recorder.results.length > 0, "the error");
+    assert.deepEqual(recorder.results, []);
+    const error = recorder.errors[0]!;
+    assert.equal(error.code, Code.UNAVAILABLE);
+    assert.equal(
+      error.rawMessage,
+      `DNS resolution of "nope.test" failed: queryA ENOTFOUND nope.test (DNS server 127.0.0.1:${server!.port})`,
+    );
+  });
+});
