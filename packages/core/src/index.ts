@@ -1,3 +1,4 @@
+export { abortError } from "./abort-error.js";
 export { base64Decode, base64Encode } from "./base64.js";
 export type { CallOptions } from "./call-options.js";
 export {

@@ -1,5 +1,6 @@
 import {
   type AnyMethod,
+  abortError,
   type ClientRequest,
   type ClientResponse,
   Code,
@@ -160,12 +161,6 @@ class CallLife {
     this.#timer = undefined;
     this.#userSignal?.removeEventListener("abort", this.#onAbort);
   }
-}
-
-function abortError(signal: AbortSignal): RpcError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof RpcError) return reason;
-  return new RpcError(Code.CANCELLED, "the call was cancelled", { cause: reason });
 }
 
 function frame(message: unknown, codec: MethodCodec<unknown, unknown>, maxSend: number): Uint8Array {

@@ -1,4 +1,5 @@
 import {
+  abortError,
   type ClientRequest,
   type ClientResponse,
   Code,
@@ -378,10 +379,4 @@ export class ClientCall implements ClientStreamListener {
       this.#resolve({ stream: false, method, header, trailer: this.#trailer, message: this.#message });
     }
   }
-}
-
-function abortError(signal: AbortSignal): RpcError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof RpcError) return reason;
-  return RpcError.from(reason ?? new DOMException("aborted", "AbortError"), Code.CANCELLED);
 }
