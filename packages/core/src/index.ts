@@ -12,12 +12,9 @@ export {
 export {
   Code,
   type CodeName,
-  codeFromH2Error,
   codeFromHttpStatus,
   codeFromName,
   codeName,
-  H2Error,
-  h2ErrorName,
   isCode,
 } from "./code.js";
 export {

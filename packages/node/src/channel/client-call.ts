@@ -5,12 +5,9 @@ import {
   Code,
   type Compression,
   type CompressionRegistry,
-  codeFromH2Error,
   createWritableIterable,
   frameMessage,
   grpcRequestHeaders,
-  H2Error,
-  h2ErrorName,
   MessageReader,
   Metadata,
   type MethodCodec,
@@ -19,8 +16,10 @@ import {
   validateResponseHeaders,
   type WritableIterable,
 } from "@grpc-ts/core";
+import { ErrorCode, errorCodeName } from "@grpc-ts/http2";
 import { allocUnsafe } from "../alloc.js";
 import { type DeadlineTimer, startDeadlineTimer } from "../deadline-timer.js";
+import { codeFromResetCode } from "../http2/reset-code.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
 /** Per-channel settings every call reads; made once. */
@@ -279,7 +278,7 @@ export class ClientCall implements ClientStreamListener {
     // server never saw it, so a single request message may be sent again, once.
     const refusedOn = this.#connection;
     if (
-      rstCode === H2Error.REFUSED_STREAM &&
+      rstCode === ErrorCode.REFUSED_STREAM &&
       this.#header === undefined &&
       !this.#req.stream &&
       this.#attempts === 1 &&
@@ -294,11 +293,11 @@ export class ClientCall implements ClientStreamListener {
       this.#finish(
         new RpcError(Code.UNAVAILABLE, `the connection was lost: ${error.message}`, { cause: error }),
       );
-    } else if (rstCode !== H2Error.NO_ERROR) {
+    } else if (rstCode !== ErrorCode.NO_ERROR) {
       this.#finish(
         new RpcError(
-          codeFromH2Error(rstCode),
-          `the server reset the stream with HTTP/2 error ${h2ErrorName(rstCode)}`,
+          codeFromResetCode(rstCode),
+          `the server reset the stream with HTTP/2 error ${errorCodeName(rstCode)}`,
         ),
       );
     } else {
@@ -339,7 +338,7 @@ export class ClientCall implements ClientStreamListener {
   /** Ends the call locally and resets the stream (RST_STREAM CANCEL) so the server stops too. */
   #cancel(error: RpcError): void {
     if (this.#done) return;
-    this.#stream?.reset(H2Error.CANCEL);
+    this.#stream?.reset(ErrorCode.CANCEL);
     this.#finish(error);
   }
 
