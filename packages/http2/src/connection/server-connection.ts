@@ -29,11 +29,9 @@ import {
   type ConnectionOptionsBase,
   checkRange,
   equalBytes,
-  STATE_CLOSED,
-  STATE_HALF_CLOSED_REMOTE,
-  Stream,
 } from "./connection-base.js";
 import { type RequestInfo, validateRequestHeaders, validateTrailers } from "./header-validation.js";
+import { STATE_CLOSED, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
 
 /** Events of a server connection. `S` is the application's object for a stream. */
 export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
