@@ -8,7 +8,7 @@ export {
   type ClientConnectionOptions,
   type ClientStreamHandle,
 } from "./connection/client-connection.js";
-export type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection/connection-base.js";
+export type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection/connection-options.js";
 export {
   ServerConnection,
   type ServerConnectionListener,

@@ -25,15 +25,8 @@ import { CONNECTION_PREFACE, MAX_STREAM_ID } from "../frame/frame-types.js";
 import { writeData, writeGoAway } from "../frame/frame-writer.js";
 import { SettingId } from "../frame/settings.js";
 import { ClosedHow } from "./closed-streams.js";
-import {
-  CONN_CLOSED,
-  CONN_DRAINING,
-  CONN_OPEN,
-  ConnectionBase,
-  type ConnectionListenerBase,
-  type ConnectionOptionsBase,
-  checkRange,
-} from "./connection-base.js";
+import { CONN_CLOSED, CONN_DRAINING, CONN_OPEN, ConnectionBase, checkRange } from "./connection-base.js";
+import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
 import { type ResponseInfo, validateResponseHeaders, validateTrailers } from "./header-validation.js";
 import {
   STATE_CLOSED,

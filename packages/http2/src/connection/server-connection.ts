@@ -25,11 +25,10 @@ import {
   CONN_GOAWAY_PENDING,
   CONN_OPEN,
   ConnectionBase,
-  type ConnectionListenerBase,
-  type ConnectionOptionsBase,
   checkRange,
   equalBytes,
 } from "./connection-base.js";
+import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
 import { type RequestInfo, validateRequestHeaders, validateTrailers } from "./header-validation.js";
 import { STATE_CLOSED, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
 
