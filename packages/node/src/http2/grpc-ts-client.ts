@@ -41,7 +41,14 @@ import {
   SocketDriver,
   type SocketDriverOwner,
 } from "./socket-driver.js";
-import { type InboxReader, StreamInbox } from "./stream-inbox.js";
+import {
+  dropHeld,
+  type InboxStream,
+  replayHeld,
+  type StreamInbox,
+  takeData,
+  takeEnd,
+} from "./stream-inbox.js";
 
 /** After our side of a finished connection is ended, how long the server has to close its side. */
 const CLOSE_GRACE_MS = 1_000;
@@ -243,7 +250,7 @@ class GrpcTsClientConnection
 }
 
 /** One request stream of our engine, as the seam's ClientStream. */
-class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStream, InboxReader<InHeaders> {
+class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStream, InboxStream<InHeaders> {
   readonly listener: ClientStreamListener;
   handle!: ClientStreamHandle;
   closed = false;
@@ -251,7 +258,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
   private readonly connection: GrpcTsClientConnection;
   private paused = false;
   /** Data (and then trailers, close) that arrived while paused. */
-  private inbox: StreamInbox<InHeaders> | undefined;
+  inbox: StreamInbox<InHeaders> | undefined = undefined;
   private closeCode = 0;
   private diedWithConnection = false;
 
@@ -290,11 +297,9 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
   reset(code: number): void {
     if (this.closed) {
       // Closed, with events held for a reader that now gives up: tell the close at once.
-      const inbox = this.inbox;
-      if (inbox?.closeHeld === true) {
-        this.inbox = undefined;
-        const n = inbox.drop();
+      if (this.inbox?.closeHeld === true) {
         // Held data nobody will read is still returned to the connection's window.
+        const n = dropHeld(this);
         if (n > 0) this.connection.conn.consume(this.handle, n);
         this.readClose();
       }
@@ -311,23 +316,18 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.deliverHeld();
+    replayHeld(this);
     this.connection.scheduleFlush(); // window updates for what was consumed
   }
 
   // ---- from the connection ----
 
   data(chunk: Uint8Array): void {
-    if (this.inbox !== undefined || this.paused) {
-      this.held().holdData(chunk);
-      return;
-    }
-    this.readData(chunk);
+    takeData(this, chunk);
   }
 
   trailers(trailers: InHeaders): void {
-    if (this.inbox !== undefined || this.paused) this.held().holdEnd(trailers);
-    else this.listener.onTrailers(trailers);
+    takeEnd(this, trailers);
   }
 
   closedWith(code: number, diedWithConnection: boolean): void {
@@ -361,15 +361,5 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
   readClose(): void {
     const error = this.diedWithConnection ? this.connection.connectionError() : undefined;
     this.listener.onClose(this.closeCode, error);
-  }
-
-  /** The inbox, made when the first event must be held. */
-  private held(): StreamInbox<InHeaders> {
-    this.inbox ??= new StreamInbox();
-    return this.inbox;
-  }
-
-  private deliverHeld(): void {
-    if (this.inbox?.replay(this) === true) this.inbox = undefined;
   }
 }

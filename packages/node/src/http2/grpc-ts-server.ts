@@ -24,7 +24,14 @@ import { sniffHttpVersion } from "./protocol-sniff.js";
 import type { InHeaders, OutHeaders, ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
 import type { SocketDrainWaiter } from "./socket-drain.js";
 import { type ClosingStream, SocketDriver, type SocketDriverOwner } from "./socket-driver.js";
-import { type InboxReader, StreamInbox } from "./stream-inbox.js";
+import {
+  dropHeld,
+  type InboxStream,
+  replayHeld,
+  type StreamInbox,
+  takeData,
+  takeEnd,
+} from "./stream-inbox.js";
 
 /** A request whose metadata is over the limit gets a gRPC status (node:http2 resets the stream). */
 const TOO_LARGE_RESPONSE = [
@@ -309,7 +316,7 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
 }
 
 /** One request stream of our engine, as the seam's ServerStream. */
-class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxReader<undefined> {
+class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxStream<undefined> {
   readonly httpVersion = "2" as const;
   listener: ServerStreamListener | undefined;
   private readonly connection: H2Connection;
@@ -321,7 +328,7 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxR
   private isClosed = false;
   private paused = false;
   /** Data and end that arrived while paused (or before `listen`). */
-  private inbox: StreamInbox<undefined> | undefined;
+  inbox: StreamInbox<undefined> | undefined = undefined;
   private closeCode = 0;
   /** Closed, and the connection has flushed since: `onClose` is due (on `listen` if not yet listened). */
   private closeToTell = false;
@@ -381,7 +388,7 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxR
   listen(listener: ServerStreamListener): void {
     this.listener = listener;
     if (this.closeToTell) this.tellClose();
-    else this.deliverHeld();
+    else replayHeld(this);
   }
 
   respond(headers: OutHeaders, endStream: boolean): void {
@@ -425,26 +432,18 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxR
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.deliverHeld();
+    replayHeld(this);
     this.connection.scheduleFlush(); // window updates for what was consumed
   }
 
   // ---- from the connection ----
 
   data(chunk: Uint8Array): void {
-    if (this.inbox !== undefined || !this.reading) {
-      this.held().holdData(chunk);
-      return;
-    }
-    this.readData(chunk);
+    takeData(this, chunk);
   }
 
   ended(): void {
-    if (this.inbox !== undefined || !this.reading) {
-      this.held().holdEnd(undefined);
-      return;
-    }
-    this.listener!.onEnd();
+    takeEnd(this, undefined);
   }
 
   /** The stream is gone (writes are ignored from now); `tellClose` follows after the next flush. */
@@ -464,12 +463,8 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxR
       return;
     }
     this.closeToTell = false;
-    const inbox = this.inbox;
-    if (inbox !== undefined) {
-      this.inbox = undefined;
-      const n = inbox.drop();
-      if (n > 0) this.connection.conn.consume(this.id, n);
-    }
+    const n = dropHeld(this);
+    if (n > 0) this.connection.conn.consume(this.id, n);
     l.onClose(this.closeCode);
   }
 
@@ -491,15 +486,5 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxR
 
   readClose(): void {
     this.tellClose();
-  }
-
-  /** The inbox, made when the first event must be held. */
-  private held(): StreamInbox<undefined> {
-    this.inbox ??= new StreamInbox();
-    return this.inbox;
-  }
-
-  private deliverHeld(): void {
-    if (this.inbox?.replay(this) === true) this.inbox = undefined;
   }
 }

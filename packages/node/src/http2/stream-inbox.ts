@@ -19,6 +19,11 @@ export interface InboxReader<E> {
   readClose(): void;
 }
 
+/** A stream with its inbox, made when the first event must be held. */
+export interface InboxStream<E> extends InboxReader<E> {
+  inbox: StreamInbox<E> | undefined;
+}
+
 export class StreamInbox<E> {
   private readonly chunks: Uint8Array[] = [];
   private endHeld = false;
@@ -72,4 +77,34 @@ export class StreamInbox<E> {
     this.closeHeld = false;
     return n;
   }
+}
+
+/** Data from the connection: to the reader now, or held (also behind what is held already). */
+export function takeData<E>(s: InboxStream<E>, chunk: Uint8Array): void {
+  if (s.inbox === undefined && s.reading) s.readData(chunk);
+  else inboxOf(s).holdData(chunk);
+}
+
+/** The stream's end (the request's end, the response's trailers), the same way. */
+export function takeEnd<E>(s: InboxStream<E>, end: E): void {
+  if (s.inbox === undefined && s.reading) s.readEnd(end);
+  else inboxOf(s).holdEnd(end);
+}
+
+/** The reader reads again: what is held is replayed, while it reads. */
+export function replayHeld<E>(s: InboxStream<E>): void {
+  if (s.inbox?.replay(s) === true) s.inbox = undefined;
+}
+
+/** Drops what is held: the octets of its data, for the caller to return to the window. */
+export function dropHeld<E>(s: InboxStream<E>): number {
+  const inbox = s.inbox;
+  if (inbox === undefined) return 0;
+  s.inbox = undefined;
+  return inbox.drop();
+}
+
+function inboxOf<E>(s: InboxStream<E>): StreamInbox<E> {
+  s.inbox ??= new StreamInbox();
+  return s.inbox;
 }
