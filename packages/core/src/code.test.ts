@@ -1,15 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  Code,
-  codeFromH2Error,
-  codeFromHttpStatus,
-  codeFromName,
-  codeName,
-  H2Error,
-  h2ErrorName,
-  isCode,
-} from "./code.js";
+import { Code, codeFromHttpStatus, codeFromName, codeName, isCode } from "./code.js";
 
 // statuscodes.md: every code with its number.
 const expected: readonly [string, number][] = [
@@ -81,54 +72,5 @@ describe("codeFromHttpStatus (http-grpc-status-mapping.md)", () => {
     for (const s of [0, 100, 200, 204, 301, 302, 402, 405, 415, 418, 500, 501, 505, 599, Number.NaN]) {
       assert.equal(codeFromHttpStatus(s), Code.UNKNOWN, String(s));
     }
-  });
-});
-
-describe("codeFromH2Error (PROTOCOL-HTTP2.md, RST_STREAM mapping)", () => {
-  it("has the RFC 9113 error code numbers", () => {
-    assert.deepEqual(Object.entries(H2Error), [
-      ["NO_ERROR", 0],
-      ["PROTOCOL_ERROR", 1],
-      ["INTERNAL_ERROR", 2],
-      ["FLOW_CONTROL_ERROR", 3],
-      ["SETTINGS_TIMEOUT", 4],
-      ["STREAM_CLOSED", 5],
-      ["FRAME_SIZE_ERROR", 6],
-      ["REFUSED_STREAM", 7],
-      ["CANCEL", 8],
-      ["COMPRESSION_ERROR", 9],
-      ["CONNECT_ERROR", 10],
-      ["ENHANCE_YOUR_CALM", 11],
-      ["INADEQUATE_SECURITY", 12],
-      ["HTTP_1_1_REQUIRED", 13],
-    ]);
-  });
-
-  it("maps each RST_STREAM code as the spec's table says", () => {
-    assert.equal(codeFromH2Error(H2Error.NO_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.PROTOCOL_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.INTERNAL_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.FLOW_CONTROL_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.SETTINGS_TIMEOUT), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.FRAME_SIZE_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.REFUSED_STREAM), Code.UNAVAILABLE);
-    assert.equal(codeFromH2Error(H2Error.CANCEL), Code.CANCELLED);
-    assert.equal(codeFromH2Error(H2Error.COMPRESSION_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.CONNECT_ERROR), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.ENHANCE_YOUR_CALM), Code.RESOURCE_EXHAUSTED);
-    assert.equal(codeFromH2Error(H2Error.INADEQUATE_SECURITY), Code.PERMISSION_DENIED);
-  });
-
-  it("maps codes outside the table to INTERNAL", () => {
-    assert.equal(codeFromH2Error(H2Error.STREAM_CLOSED), Code.INTERNAL);
-    assert.equal(codeFromH2Error(H2Error.HTTP_1_1_REQUIRED), Code.INTERNAL);
-    assert.equal(codeFromH2Error(0xff), Code.INTERNAL);
-  });
-
-  it("names HTTP/2 error codes, and unknown ones in hex", () => {
-    assert.equal(h2ErrorName(7), "REFUSED_STREAM");
-    assert.equal(h2ErrorName(0), "NO_ERROR");
-    assert.equal(h2ErrorName(0xb), "ENHANCE_YOUR_CALM");
-    assert.equal(h2ErrorName(0x1f), "0x1f");
   });
 });

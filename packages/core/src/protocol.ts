@@ -2,9 +2,10 @@
 // from, shared by every wire protocol: envelopes, messages, codes, compression, timeouts, header
 // fields, method codecs, the router, and the server's runtime-neutral call handling. Each wire
 // protocol's own pieces are in `@grpc-ts/core/grpc` and `@grpc-ts/core/grpc-web`.
+export { abortError } from "./abort-error.js";
 export { base64Decode, base64Encode } from "./base64.js";
 export { toAsyncIterable } from "./client.js";
-export { codeFromH2Error, codeFromHttpStatus, codeFromName, H2Error, h2ErrorName, isCode } from "./code.js";
+export { codeFromHttpStatus, codeFromName, isCode } from "./code.js";
 export { acceptsEncoding, CompressionRegistry, compressedWithoutEncoding, identity } from "./compression.js";
 export { type DeadlineTimer, startDeadlineTimer } from "./deadline-timer.js";
 export {

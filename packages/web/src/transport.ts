@@ -13,7 +13,13 @@ import {
   validateWebResponseHeaders,
   WebResponseBody,
 } from "@grpc-ts/core/grpc-web";
-import { type AnyMethod, frameMessage, type MethodCodec, methodCodec } from "@grpc-ts/core/protocol";
+import {
+  type AnyMethod,
+  abortError,
+  frameMessage,
+  type MethodCodec,
+  methodCodec,
+} from "@grpc-ts/core/protocol";
 import { VERSION } from "./version.js";
 
 export interface GrpcWebTransportOptions {
@@ -159,12 +165,6 @@ class CallLife {
     this.#timer = undefined;
     this.#userSignal?.removeEventListener("abort", this.#onAbort);
   }
-}
-
-function abortError(signal: AbortSignal): RpcError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof RpcError) return reason;
-  return new RpcError(Code.CANCELLED, "the call was cancelled", { cause: reason });
 }
 
 function frame(message: unknown, codec: MethodCodec<unknown, unknown>, maxSend: number): Uint8Array {

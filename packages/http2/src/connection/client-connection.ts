@@ -25,22 +25,17 @@ import { CONNECTION_PREFACE, MAX_STREAM_ID } from "../frame/frame-types.js";
 import { writeData, writeGoAway } from "../frame/frame-writer.js";
 import { SettingId } from "../frame/settings.js";
 import { ClosedHow } from "./closed-streams.js";
+import { CONN_CLOSED, CONN_DRAINING, CONN_OPEN, ConnectionBase, checkRange } from "./connection-base.js";
+import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
+import { type ResponseInfo, validateResponseHeaders, validateTrailers } from "./header-validation.js";
 import {
-  CONN_CLOSED,
-  CONN_DRAINING,
-  CONN_OPEN,
-  ConnectionBase,
-  type ConnectionListenerBase,
-  type ConnectionOptionsBase,
-  checkRange,
   STATE_CLOSED,
   STATE_HALF_CLOSED_LOCAL,
   STATE_HALF_CLOSED_REMOTE,
   STATE_IDLE,
   STATE_OPEN,
   Stream,
-} from "./connection-base.js";
-import { type ResponseInfo, validateResponseHeaders, validateTrailers } from "./header-validation.js";
+} from "./stream-record.js";
 
 /** Events of a client connection. `S` is the application's object for a stream. */
 export interface ClientConnectionListener<S> extends ConnectionListenerBase<S> {
@@ -177,7 +172,7 @@ export class ClientConnection<S> extends ConnectionBase<S> {
         s.queued === 0 &&
         s.state !== STATE_IDLE &&
         data.length <= s.sendWindow &&
-        data.length <= this.connSendWindow &&
+        data.length <= this.flow.sendWindow &&
         data.length <= this.peerMaxFrameSize
       ) {
         // A unary request's one message: DATA with END_STREAM, no separate empty frame.
@@ -401,7 +396,7 @@ export class ClientConnection<S> extends ConnectionBase<S> {
   private writeLastData(s: Stream<S>, data: Uint8Array): void {
     writeData(this.out, s.id, data, true);
     s.sendWindow -= data.length;
-    this.connSendWindow -= data.length;
+    this.flow.sendWindow -= data.length;
     this.localEnded(s);
   }
 

@@ -1,21 +1,25 @@
 /**
  * What both ends of an HTTP/2 connection do alike, sans I/O (RFC 9113): frame dispatch, the
- * SETTINGS exchange and its acknowledgement, PING answers, flow control both ways, the send queue
- * served round-robin, stream close bookkeeping, connection failure with GOAWAY, and the one output
- * buffer. `ServerConnection` and `ClientConnection` extend it with what only their side does
- * (which streams the peer may open, header validation, shutdown).
+ * SETTINGS exchange and its acknowledgement, PING answers, a stream's writes and its end, stream
+ * close bookkeeping, connection failure with GOAWAY, and the one output buffer. It composes the
+ * parts that are each one concept: the stream record (stream-record.ts), the windows and their
+ * WINDOW_UPDATE accounting (flow-control.ts), the output within them served round-robin
+ * (send-scheduler.ts), the flood budget (flood-budget.ts) and the BDP estimate of adaptive windows
+ * (bdp-estimator.ts); its listener and options are in connection-options.ts. `ServerConnection`
+ * and `ClientConnection` extend it with what only their side does (which streams the peer may
+ * open, header validation, shutdown).
  *
  * It is an abstract class rather than a helper object so that the hot path (a DATA frame, a
- * write, a stream's close) runs as plain method calls on one object, with no closure or
- * allocation per frame; the few role-specific steps are protected methods the subclasses
- * override, each called once per stream or on rare frames, never per octet.
+ * write, a stream's close) runs as plain method calls, with no closure or allocation per frame:
+ * the parts are objects made once with the connection, and the few role-specific steps are
+ * protected methods the subclasses override, each called once per stream or on rare frames,
+ * never per octet.
  */
 import { ByteWriter } from "../byte-writer.js";
 import { ErrorCode, Http2Error } from "../errors.js";
 import { type FrameHandler, FrameParser } from "../frame/frame-parser.js";
 import {
   CONNECTION_PREFACE,
-  FrameType,
   MAX_MAX_FRAME_SIZE,
   MAX_WINDOW_SIZE,
   MIN_MAX_FRAME_SIZE,
@@ -24,108 +28,26 @@ import {
   beginHeaders,
   endHeaders,
   writeData,
-  writeFrameHeader,
   writeGoAway,
   writePing,
   writeRstStream,
   writeSettings,
   writeSettingsAck,
-  writeWindowUpdate,
 } from "../frame/frame-writer.js";
 import { SettingId } from "../frame/settings.js";
 import { DEFAULT_HEADER_TABLE_SIZE, HpackDecoder } from "../hpack/decoder.js";
 import { HpackEncoder } from "../hpack/encoder.js";
 import { BdpEstimator } from "./bdp-estimator.js";
 import { ClosedHow, ClosedStreams } from "./closed-streams.js";
+import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
+import { FloodBudget } from "./flood-budget.js";
+import { DEFAULT_WINDOW, FlowControl } from "./flow-control.js";
+import { SendScheduler } from "./send-scheduler.js";
+import { STATE_CLOSED, STATE_HALF_CLOSED_REMOTE, type Stream } from "./stream-record.js";
 import { StreamTable } from "./stream-table.js";
-
-/** The events both sides report. `S` is the application's object for a stream. */
-export interface ConnectionListenerBase<S> {
-  /** Body octets from the peer (a view of the input; report them with `consume` once used). */
-  onStreamData(stream: S, data: Uint8Array): void;
-  /** The peer's trailers; `onStreamEnd` follows. */
-  onStreamTrailers(stream: S, trailers: string[]): void;
-  /** The peer ended its side. */
-  onStreamEnd(stream: S): void;
-  /** Writable again after `write` returned false. */
-  onStreamDrain(stream: S): void;
-  /**
-   * The stream is gone: 0 after both sides ended normally (or one side ended and told the other
-   * to stop), else the error code of a reset by either side, or of the connection's end.
-   */
-  onStreamClose(stream: S, errorCode: number): void;
-  /** The peer sent GOAWAY. */
-  onGoAway(lastStreamId: number, errorCode: number, debugData: Uint8Array): void;
-  /**
-   * The connection is over: after a connection error (ours or the peer's, `error` set), or a
-   * graceful shutdown that has drained. Write the remaining output, then close the socket.
-   */
-  onConnectionClose(error: Http2Error | undefined): void;
-}
-
-/** Options both sides take. */
-export interface ConnectionOptionsBase {
-  /** SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window. Default 65535. */
-  initialWindowSize?: number;
-  /** The connection's receive window (raised from 65535 by WINDOW_UPDATE). Default 4 MiB. */
-  connectionWindowSize?: number;
-  /** SETTINGS_MAX_FRAME_SIZE we accept. Default 16384. */
-  maxFrameSize?: number;
-  /** SETTINGS_MAX_HEADER_LIST_SIZE we accept. Default 16384. */
-  maxHeaderListSize?: number;
-  /** SETTINGS_HEADER_TABLE_SIZE of our HPACK decoder. Default 4096. */
-  headerTableSize?: number;
-  /** Queued output octets per stream above which `write` returns false. Default 65536. */
-  streamHighWaterMark?: number;
-  /** The largest header list we send, whatever the peer allows. Default 65536. */
-  maxSendHeaderListSize?: number;
-  /**
-   * Flood protection (the SETTINGS, PING, empty-frame and reset floods of CVE-2019-9512/9515/9518
-   * and their kin): frames that cost us work but move no request forward (SETTINGS and PING the
-   * peer sends, DATA with no content and no END_STREAM, PRIORITY and unknown frames, frames we
-   * must answer with RST_STREAM) draw from a budget of this many. A DATA frame with content, received
-   * or sent (a peer may PING to size its windows while we stream to it, see `adaptiveWindow`), and
-   * a stream completed give one back, and so does time (`floodRefillPerSecond`, with `clock`), up
-   * to this value; a peer that spends it all is ended with GOAWAY ENHANCE_YOUR_CALM. Default 1000.
-   */
-  floodBudget?: number;
-  /** How much of the flood budget comes back per second (needs `clock`). Default 100. */
-  floodRefillPerSecond?: number;
-  /** Milliseconds from any fixed origin (e.g. `performance.now`), for the budget's refill. */
-  clock?: () => number;
-  /**
-   * Adaptive receive windows: while the peer's sending is held back by our windows, measure the
-   * bandwidth-delay product with PINGs and raise the stream windows (SETTINGS_INITIAL_WINDOW_SIZE)
-   * and the connection window to it (see bdp-estimator.ts), from `initialWindowSize` and
-   * `connectionWindowSize` up to `maxWindowSize`. With `clock`, a larger count taken over a
-   * longer round trip (a slow reader) does not raise them. Default false.
-   */
-  adaptiveWindow?: boolean;
-  /**
-   * Memory for the output buffers: `n` writable octets, not necessarily zeroed (only written
-   * octets are sent). Default `new Uint8Array(n)`; Node may pass `Buffer.allocUnsafe`.
-   */
-  allocate?: (n: number) => Uint8Array;
-  /** The largest window `adaptiveWindow` may set. Default 16 MiB. */
-  maxWindowSize?: number;
-  /** The least time between two BDP probes, in `clock` milliseconds. Default 10. */
-  bdpProbeIntervalMs?: number;
-}
 
 /** The payload of our BDP probe PINGs (distinct from every other PING we send). */
 const BDP_PING = Uint8Array.of(0x62, 0x64, 0x70, 0x2d, 0x67, 0x74, 0x73, 0x01);
-
-/**
- * Stream states (§5.1). Our side is still open (we may send) while `state <= HALF_CLOSED_REMOTE`.
- * Push is never used, so neither are the reserved states; a client's stream waiting for a
- * concurrency slot (no id yet) is IDLE.
- */
-export const STATE_OPEN = 0;
-export const STATE_HALF_CLOSED_REMOTE = 1;
-/** We ended our side (a client waiting for the response); a server's stream never stays here. */
-export const STATE_HALF_CLOSED_LOCAL = 2;
-export const STATE_CLOSED = 3;
-export const STATE_IDLE = 4;
 
 /** Connection phases. */
 export const CONN_OPEN = 1;
@@ -135,60 +57,7 @@ export const CONN_GOAWAY_PENDING = 2;
 export const CONN_DRAINING = 3;
 export const CONN_CLOSED = 4;
 
-export const DEFAULT_WINDOW = 65535;
-export const EMPTY = new Uint8Array(0);
-
-/**
- * The state of one stream, the same class on both sides: a derived class per side measured
- * slower (its constructor is not inlined), and one shape keeps the shared code monomorphic.
- */
-export class Stream<S> {
-  /** 0 while a client's stream waits for a concurrency slot. */
-  id: number;
-  state = STATE_OPEN;
-  user: S | undefined;
-  /** What the peer may still send us (as the peer sees it). */
-  recvWindow: number;
-  /** Consumed by the application, not yet returned with WINDOW_UPDATE. */
-  unacked = 0;
-  /** What we may still send. */
-  sendWindow: number;
-  /** Our header section went out (a server's response, a client's request). */
-  headersSent = false;
-  /** `end` was called (trailers, or the end, wait behind queued data). */
-  endQueued = false;
-  trailers: readonly string[] | undefined = undefined;
-  trailerFlags: ArrayLike<number> | undefined = undefined;
-  /** The peer's content-length, or -1. */
-  contentLength = -1;
-  /** Body octets received. */
-  received = 0;
-  /** Data waiting for flow-control window: views, sent in order. */
-  queue: Uint8Array[] = [];
-  queued = 0;
-  inSendList = false;
-  needDrain = false;
-  /** `user` is set, and events can be told. */
-  opened = false;
-  /** Closed before `opened`: the code to tell once it is. */
-  closeCode = 0;
-  /** A client's request header section and flags, kept while the stream waits for a slot. */
-  requestHeaders: readonly string[] | undefined = undefined;
-  requestFlags: ArrayLike<number> | undefined = undefined;
-  /**
-   * The peer's header section has arrived (a server's streams start with it; a client's get it
-   * with the final, non-1xx, response head): DATA before it is malformed (§8.1).
-   */
-  headersReceived = true;
-  /** A client's HEAD request: a content-length in the response promises no body. */
-  headRequest = false;
-
-  constructor(id: number, recvWindow: number, sendWindow: number) {
-    this.id = id;
-    this.recvWindow = recvWindow;
-    this.sendWindow = sendWindow;
-  }
-}
+const EMPTY = new Uint8Array(0);
 
 export abstract class ConnectionBase<S> implements FrameHandler {
   protected readonly listener: ConnectionListenerBase<S>;
@@ -217,11 +86,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected settingsAckPendingCount = 1;
   protected readonly streamHighWaterMark: number;
 
-  // connection flow control
-  protected connRecvWindow = DEFAULT_WINDOW;
-  protected connUnacked = 0;
-  protected connWindowTarget: number;
-  protected connSendWindow = DEFAULT_WINDOW;
+  /** The connection's windows, and the WINDOW_UPDATE accounting of both levels. */
+  protected readonly flow: FlowControl;
 
   // the peer's settings
   protected peerInitialWindow = DEFAULT_WINDOW;
@@ -232,29 +98,14 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected sendHeaderListLimit: number;
   protected readonly maxSendHeaderListSize: number;
 
-  /** Streams with queued data that wait for connection window, served round-robin. */
-  protected sendList: Stream<S>[] = [];
+  /** DATA within the windows, and the round-robin of streams waiting for connection window. */
+  protected readonly sender: SendScheduler<S>;
   /** Streams to tell `onStreamDrain` once the current call returns (no re-entry mid-loop). */
   protected drainList: Stream<S>[] = [];
   protected depth = 0;
 
-  /** DATA octets sent, ever: whether a connection with output waiting makes progress. */
-  dataOctetsSent = 0;
-  /**
-   * The last DATA frame in `out` written by `writeStream`'s fast path: where it ends (-1: none
-   * that can grow), its stream and its payload length, so the next write to that stream can
-   * extend it.
-   */
-  private lastDataEnd = -1;
-  private lastDataStream = 0;
-  private lastDataLength = 0;
-
-  // flood protection: a token bucket of frames that move nothing forward
-  private readonly floodCapacity: number;
-  private floodTokens: number;
-  private readonly floodRefillPerMs: number;
-  private readonly clock: (() => number) | undefined;
-  private floodRefilledAt = 0;
+  /** The token bucket of frames that move nothing forward. */
+  protected readonly flood: FloodBudget;
 
   /** Adaptive windows (`adaptiveWindow`), else undefined. */
   private readonly bdp: BdpEstimator | undefined;
@@ -273,26 +124,32 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.streams = new StreamTable(tableCapacity);
     this.out = new ByteWriter(16384, options.allocate);
     this.localInitialWindow = options.initialWindowSize ?? DEFAULT_WINDOW;
-    this.connWindowTarget = options.connectionWindowSize ?? 4 << 20;
+    this.flow = new FlowControl(options.connectionWindowSize ?? 4 << 20);
     this.localMaxFrameSize = options.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
     this.localMaxHeaderListSize = options.maxHeaderListSize ?? 16384;
     this.localHeaderTableSize = options.headerTableSize ?? DEFAULT_HEADER_TABLE_SIZE;
     this.streamHighWaterMark = options.streamHighWaterMark ?? 65536;
     this.maxSendHeaderListSize = options.maxSendHeaderListSize ?? 65536;
     this.sendHeaderListLimit = this.maxSendHeaderListSize;
-    this.floodCapacity = options.floodBudget ?? 1000;
-    this.floodTokens = this.floodCapacity;
-    this.floodRefillPerMs = (options.floodRefillPerSecond ?? 100) / 1000;
-    this.clock = options.clock;
-    if (this.clock !== undefined) this.floodRefilledAt = this.clock();
-    checkRange("floodBudget", this.floodCapacity, 1, Number.MAX_SAFE_INTEGER);
+    this.flood = new FloodBudget(
+      options.floodBudget ?? 1000,
+      options.floodRefillPerSecond ?? 100,
+      options.clock,
+    );
+    this.sender = new SendScheduler(this.flow, this.flood, (s, frames) => this.flushStream(s, frames));
+    checkRange("floodBudget", this.flood.capacity, 1, Number.MAX_SAFE_INTEGER);
     checkRange("initialWindowSize", this.localInitialWindow, 0, MAX_WINDOW_SIZE);
-    checkRange("connectionWindowSize", this.connWindowTarget, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
+    checkRange("connectionWindowSize", this.flow.target, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
     checkRange("maxFrameSize", this.localMaxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
     if (options.adaptiveWindow === true) {
       const max = options.maxWindowSize ?? 16 << 20;
       checkRange("maxWindowSize", max, DEFAULT_WINDOW, MAX_WINDOW_SIZE);
-      this.bdp = new BdpEstimator(this.localInitialWindow, max, this.clock, options.bdpProbeIntervalMs ?? 10);
+      this.bdp = new BdpEstimator(
+        this.localInitialWindow,
+        max,
+        options.clock,
+        options.bdpProbeIntervalMs ?? 10,
+      );
     }
     const maxHeaderBlockSize = Math.max(this.localMaxHeaderListSize * 2, 65536);
     this.parser = new FrameParser(this, { role, maxFrameSize: this.localMaxFrameSize, maxHeaderBlockSize });
@@ -321,10 +178,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
     settings.push(SettingId.MAX_HEADER_LIST_SIZE, this.localMaxHeaderListSize);
     writeSettings(this.out, settings);
-    if (this.connWindowTarget > DEFAULT_WINDOW) {
-      writeWindowUpdate(this.out, 0, this.connWindowTarget - DEFAULT_WINDOW);
-      this.connRecvWindow = this.connWindowTarget;
-    }
+    this.flow.announceTarget(this.out);
   }
 
   // ---- role-specific steps ----
@@ -366,7 +220,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
     const out = this.out;
     if (out.pos === 0) return undefined;
-    this.lastDataEnd = -1; // that frame is on its way: nothing may be appended to it now
+    this.sender.outputTaken();
     if (out.pos <= 16384) return out.take();
     // Large: hand the buffer over rather than copy it, and start the next one at the size this
     // one reached, so that a connection streaming large batches does not grow a buffer (doubling
@@ -404,6 +258,11 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   /** No new streams are accepted (shutting down or closed). */
   get isGoingAway(): boolean {
     return this.phase >= CONN_GOAWAY_PENDING;
+  }
+
+  /** DATA octets sent, ever: whether a connection with output waiting makes progress. */
+  get dataOctetsSent(): number {
+    return this.sender.octetsSent;
   }
 
   // ---- input ----
@@ -448,15 +307,9 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   onData(streamId: number, data: Uint8Array, endStream: boolean, flowLength: number): void {
     this.checkFirstFrame();
-    if (data.length > 0) {
-      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
-    } else if (!endStream) {
-      this.spendFlood("DATA frames with no content");
-    }
-    this.connRecvWindow -= flowLength;
-    if (this.connRecvWindow < 0) {
-      throw new Http2Error(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
-    }
+    if (data.length > 0) this.flood.refund();
+    else if (!endStream) this.flood.spend("DATA frames with no content");
+    this.flow.received(flowLength);
     const s = this.streams.get(streamId);
     if (s === undefined) {
       this.consumeConnection(flowLength);
@@ -484,7 +337,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     s.received += data.length;
     if (
       this.bdp?.wantProbe(
-        s.recvWindow * 2 < this.peerViewInitialWindow || this.connRecvWindow * 2 < this.connWindowTarget,
+        s.recvWindow * 2 < this.peerViewInitialWindow || this.flow.recvWindow * 2 < this.flow.target,
       )
     )
       this.bdpPingDue = true;
@@ -523,7 +376,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   onSettings(params: readonly number[]): void {
     if (this.phase === CONN_CLOSED) throw new Http2Error(ErrorCode.NO_ERROR, "the connection is closed");
-    if (this.peerSettingsSeen) this.spendFlood("SETTINGS frames");
+    if (this.peerSettingsSeen) this.flood.spend("SETTINGS frames");
     this.peerSettingsSeen = true;
     for (let i = 0; i < params.length; i += 2) {
       const value = params[i + 1]!;
@@ -581,7 +434,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   onPing(payload: Uint8Array, ack: boolean): void {
     this.checkFirstFrame();
     if (!ack) {
-      this.spendFlood("PING frames");
+      this.flood.spend("PING frames");
       writePing(this.out, payload, true);
       return;
     }
@@ -599,11 +452,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    * a probe after one of them would see half a window, and the windows would never grow).
    */
   private sendProbe(): void {
-    for (const s of this.streams.list()) {
-      if (s.unacked > 0 && (s.state === STATE_OPEN || s.state === STATE_HALF_CLOSED_LOCAL))
-        this.returnStreamOctets(s);
-    }
-    if (this.connUnacked > 0) this.returnConnectionOctets();
+    this.flow.returnAll(this.out, this.streams.list());
     writePing(this.out, BDP_PING, false);
     this.bdp!.probeSent();
   }
@@ -615,12 +464,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    */
   private growWindows(): void {
     const target = this.bdp!.estimate;
-    if (target > this.connWindowTarget) {
-      const raise = target - this.connWindowTarget;
-      writeWindowUpdate(this.out, 0, raise);
-      this.connRecvWindow += raise;
-      this.connWindowTarget = target;
-    }
+    this.flow.raiseTarget(this.out, target);
     if (target > this.localInitialWindow && this.settingsAckPendingCount === 0) {
       this.localInitialWindow = target;
       writeSettings(this.out, [SettingId.INITIAL_WINDOW_SIZE, target]);
@@ -636,11 +480,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   onWindowUpdate(streamId: number, increment: number): void {
     this.checkFirstFrame();
     if (streamId === 0) {
-      this.connSendWindow += increment;
-      if (this.connSendWindow > MAX_WINDOW_SIZE) {
-        throw new Http2Error(ErrorCode.FLOW_CONTROL_ERROR, "WINDOW_UPDATE overflows the connection window");
-      }
-      this.flushSendList();
+      this.flow.windowUpdate(increment);
+      this.sender.serve();
       return;
     }
     const s = this.streams.get(streamId);
@@ -678,28 +519,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   onIgnoredFrame(_type: number, _streamId: number, _length: number): void {
     this.checkFirstFrame();
-    this.spendFlood("PRIORITY or unknown frames");
-  }
-
-  /**
-   * Takes one token for a frame that moves nothing forward; none left is a flood, a connection
-   * error (ENHANCE_YOUR_CALM). Called from the frame handlers, so the throw ends the connection.
-   */
-  protected spendFlood(what: string): void {
-    if (--this.floodTokens >= 0) return;
-    if (this.clock !== undefined) {
-      const now = this.clock();
-      const back = Math.floor((now - this.floodRefilledAt) * this.floodRefillPerMs);
-      if (back > 0) {
-        this.floodTokens = Math.min(this.floodCapacity, this.floodTokens + back);
-        this.floodRefilledAt = now;
-        if (this.floodTokens >= 0) return;
-      }
-    }
-    throw new Http2Error(
-      ErrorCode.ENHANCE_YOUR_CALM,
-      `flood: more ${what} than the budget of ${this.floodCapacity} frames that carry no request forward`,
-    );
+    this.flood.spend("PRIORITY or unknown frames");
   }
 
   protected checkFirstFrame(): void {
@@ -752,38 +572,9 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected writeStream(s: Stream<S>, data: Uint8Array, head?: Uint8Array): boolean {
     const n = head === undefined ? data.length : head.length + data.length;
     if (n === 0) return true;
-    if (s.queued === 0 && n <= s.sendWindow && n <= this.connSendWindow && n <= this.peerMaxFrameSize) {
+    if (s.queued === 0 && n <= s.sendWindow && n <= this.flow.sendWindow && n <= this.peerMaxFrameSize) {
       // The common case: it all fits in one frame now.
-      const out = this.out;
-      if (
-        this.lastDataEnd === out.pos &&
-        this.lastDataStream === s.id &&
-        this.lastDataLength + n <= this.peerMaxFrameSize
-      ) {
-        // The frame just written is this stream's DATA (no END_STREAM, nothing after it): it
-        // grows instead of a new frame following it, so a stream of small messages (a gRPC
-        // stream of 100-byte messages) costs the peer one frame per batch, not per message.
-        const header = this.lastDataEnd - this.lastDataLength - 9; // its 24-bit length first
-        const length = this.lastDataLength + n;
-        this.lastDataLength = length;
-        if (head !== undefined) out.bytes(head);
-        out.bytes(data);
-        const b = out.buf;
-        b[header] = length >>> 16;
-        b[header + 1] = (length >>> 8) & 0xff;
-        b[header + 2] = length & 0xff;
-      } else {
-        writeFrameHeader(out, n, FrameType.DATA, 0, s.id);
-        if (head !== undefined) out.bytes(head);
-        out.bytes(data);
-        this.lastDataStream = s.id;
-        this.lastDataLength = n;
-        if (this.floodTokens < this.floodCapacity) this.floodTokens++;
-      }
-      this.lastDataEnd = out.pos;
-      s.sendWindow -= n;
-      this.connSendWindow -= n;
-      this.dataOctetsSent += n;
+      this.sender.writeNow(this.out, s, data, head, n, this.peerMaxFrameSize);
       return true;
     }
     this.depth++;
@@ -830,31 +621,13 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    * window, with WINDOW_UPDATE once half a window has been used. Nothing once the peer ended.
    */
   protected consumeStream(s: Stream<S>, length: number): void {
-    if (s.state !== STATE_OPEN && s.state !== STATE_HALF_CLOSED_LOCAL) return;
-    s.unacked += length;
-    if (shouldUpdateWindow(s.unacked, s.recvWindow, this.peerViewInitialWindow)) this.returnStreamOctets(s);
+    this.flow.consumeStream(this.out, s, length, this.peerViewInitialWindow);
   }
 
   /** The connection-level half of `consume`: called for every octet delivered, also after a close. */
   protected consumeConnection(length: number): void {
-    this.connUnacked += length;
     this.bdp?.consumed(length);
-    if (shouldUpdateWindow(this.connUnacked, this.connRecvWindow, this.connWindowTarget))
-      this.returnConnectionOctets();
-  }
-
-  /** Returns the octets `s`'s application consumed to the peer's stream window (WINDOW_UPDATE). */
-  private returnStreamOctets(s: Stream<S>): void {
-    writeWindowUpdate(this.out, s.id, s.unacked);
-    s.recvWindow += s.unacked;
-    s.unacked = 0;
-  }
-
-  /** The same for the connection's window. */
-  private returnConnectionOctets(): void {
-    writeWindowUpdate(this.out, 0, this.connUnacked);
-    this.connRecvWindow += this.connUnacked;
-    this.connUnacked = 0;
+    this.flow.consumeConnection(this.out, length);
   }
 
   // ---- internals ----
@@ -875,33 +648,12 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    * limit), then its end when it was asked for and nothing is left.
    */
   protected flushStream(s: Stream<S>, frames: number): void {
-    const out = this.out;
-    let budget = frames;
-    while (s.queued > 0 && budget !== 0) {
-      const room = Math.min(s.sendWindow, this.connSendWindow, this.peerMaxFrameSize);
-      if (room <= 0) break;
-      const chunk = s.queue[0]!;
-      const n = Math.min(chunk.length, room);
-      const last = n === s.queued && s.endQueued && (s.trailers === undefined || s.trailers.length === 0);
-      writeData(out, s.id, n === chunk.length ? chunk : chunk.subarray(0, n), last);
-      if (n === chunk.length) s.queue.shift();
-      else s.queue[0] = chunk.subarray(n);
-      s.queued -= n;
-      s.sendWindow -= n;
-      this.connSendWindow -= n;
-      this.dataOctetsSent += n;
-      if (this.floodTokens < this.floodCapacity) this.floodTokens++;
-      budget--;
-      if (last) {
-        this.localEnded(s);
-        return;
-      }
+    if (this.sender.sendQueued(this.out, s, frames, this.peerMaxFrameSize)) {
+      this.localEnded(s);
+      return;
     }
     if (s.queued > 0) {
-      if (s.sendWindow > 0 && this.connSendWindow <= 0 && !s.inSendList) {
-        s.inSendList = true;
-        this.sendList.push(s);
-      }
+      this.sender.waitIfHeld(s);
     } else if (s.endQueued && s.state <= STATE_HALF_CLOSED_REMOTE) {
       if (s.trailers !== undefined && s.trailers.length > 0) {
         if (!this.fitsPeerLimit(s.trailers)) {
@@ -910,7 +662,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
         }
         this.writeHeaderBlock(s.id, s.trailers, true, s.trailerFlags);
       } else {
-        writeData(out, s.id, EMPTY, true);
+        writeData(this.out, s.id, EMPTY, true);
       }
       this.localEnded(s);
       return;
@@ -921,31 +673,6 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
   }
 
-  /**
-   * Serves the streams waiting for connection window, one DATA frame each per round, until the
-   * window or the list runs out; those not reached go first next time.
-   */
-  protected flushSendList(): void {
-    for (
-      let rounds = 0;
-      this.sendList.length > 0 && this.connSendWindow > 0 && rounds < 1_000_000;
-      rounds++
-    ) {
-      const list = this.sendList;
-      this.sendList = [];
-      const served: Stream<S>[] = [];
-      let i = 0;
-      for (; i < list.length && this.connSendWindow > 0; i++) {
-        const s = list[i]!;
-        // s.inSendList stays true meanwhile, so flushStream does not add it again.
-        if (s.state !== STATE_CLOSED) this.flushStream(s, 1);
-        if (s.state !== STATE_CLOSED && s.queued > 0 && s.sendWindow > 0) served.push(s);
-        else s.inSendList = false;
-      }
-      this.sendList = list.slice(i).concat(this.sendList, served);
-    }
-  }
-
   protected resetStream(s: Stream<S>, errorCode: number): void {
     writeRstStream(this.out, s.id, errorCode);
     this.closeStream(s, errorCode, ClosedHow.RESET_BY_US);
@@ -953,7 +680,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   /** Resets a stream that has no record (refused, malformed, or already closed). */
   protected resetClosed(streamId: number, errorCode: number): void {
-    this.spendFlood("frames answered with RST_STREAM");
+    this.flood.spend("frames answered with RST_STREAM");
     writeRstStream(this.out, streamId, errorCode);
     this.closed.add(streamId, ClosedHow.RESET_BY_US);
   }
@@ -968,7 +695,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.streams.delete(s);
     this.closed.add(s.id, how);
     this.activeStreams--;
-    if (how === ClosedHow.ENDED && this.floodTokens < this.floodCapacity) this.floodTokens++;
+    if (how === ClosedHow.ENDED) this.flood.refund();
     if (s.opened) this.listener.onStreamClose(s.user!, errorCode);
     else s.closeCode = errorCode;
     this.streamClosed(how);
@@ -1026,16 +753,6 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     }
     list.length = 0;
   }
-}
-
-/**
- * When to return consumed octets with WINDOW_UPDATE: once half the window is consumed, or once
- * the peer has half a window or less left and an eighth is consumed (so a reader that keeps up
- * never lets the peer stall, and small reads do not each cost a frame).
- */
-export function shouldUpdateWindow(unacked: number, window: number, target: number): boolean {
-  if (unacked <= 0) return false;
-  return unacked * 2 >= target || (window * 2 <= target && unacked * 8 >= target) || window <= 0;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

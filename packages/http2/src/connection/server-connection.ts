@@ -25,15 +25,12 @@ import {
   CONN_GOAWAY_PENDING,
   CONN_OPEN,
   ConnectionBase,
-  type ConnectionListenerBase,
-  type ConnectionOptionsBase,
   checkRange,
   equalBytes,
-  STATE_CLOSED,
-  STATE_HALF_CLOSED_REMOTE,
-  Stream,
 } from "./connection-base.js";
+import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
 import { type RequestInfo, validateRequestHeaders, validateTrailers } from "./header-validation.js";
+import { STATE_CLOSED, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
 
 /** Events of a server connection. `S` is the application's object for a stream. */
 export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {

@@ -10,17 +10,17 @@ import {
 } from "@grpc-ts/core";
 import { grpcRequestHeaders, statusFromTrailers, validateResponseHeaders } from "@grpc-ts/core/grpc";
 import {
+  abortError,
   type CompressionRegistry,
-  codeFromH2Error,
   type DeadlineTimer,
   frameMessage,
-  H2Error,
-  h2ErrorName,
   MessageReader,
   type MethodCodec,
   startDeadlineTimer,
 } from "@grpc-ts/core/protocol";
+import { ErrorCode, errorCodeName } from "@grpc-ts/http2";
 import { allocUnsafe } from "../alloc.js";
+import { codeFromResetCode } from "../http2/reset-code.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, InHeaders } from "../http2/seam.js";
 
 /**
@@ -288,7 +288,7 @@ export class ClientCall implements ClientStreamListener {
     // server never saw it, so a single request message may be sent again, once.
     const refusedOn = this.#connection;
     if (
-      rstCode === H2Error.REFUSED_STREAM &&
+      rstCode === ErrorCode.REFUSED_STREAM &&
       this.#header === undefined &&
       !this.#req.stream &&
       this.#attempts === 1 &&
@@ -303,11 +303,11 @@ export class ClientCall implements ClientStreamListener {
       this.#finish(
         new RpcError(Code.UNAVAILABLE, `the connection was lost: ${error.message}`, { cause: error }),
       );
-    } else if (rstCode !== H2Error.NO_ERROR) {
+    } else if (rstCode !== ErrorCode.NO_ERROR) {
       this.#finish(
         new RpcError(
-          codeFromH2Error(rstCode),
-          `the server reset the stream with HTTP/2 error ${h2ErrorName(rstCode)}`,
+          codeFromResetCode(rstCode),
+          `the server reset the stream with HTTP/2 error ${errorCodeName(rstCode)}`,
         ),
       );
     } else {
@@ -349,7 +349,7 @@ export class ClientCall implements ClientStreamListener {
   /** Ends the call locally and resets the stream (RST_STREAM CANCEL) so the server stops too. */
   #cancel(error: RpcError): void {
     if (this.#isDone()) return;
-    this.#stream?.reset(H2Error.CANCEL);
+    this.#stream?.reset(ErrorCode.CANCEL);
     this.#finish(error);
   }
 
@@ -387,10 +387,4 @@ export class ClientCall implements ClientStreamListener {
       this.#resolve({ stream: false, method, header, trailer: this.#trailer, message: this.#message });
     }
   }
-}
-
-function abortError(signal: AbortSignal): RpcError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof RpcError) return reason;
-  return RpcError.from(reason ?? new DOMException("aborted", "AbortError"), Code.CANCELLED);
 }

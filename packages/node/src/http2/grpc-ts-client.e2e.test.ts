@@ -14,8 +14,8 @@ import {
   type Http2Error,
   ServerConnection,
   type ServerConnectionListener,
-  writeGoAway,
 } from "@grpc-ts/http2";
+import { writeGoAway } from "@grpc-ts/http2/frame";
 import { type Channel, createChannel } from "../channel/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";

@@ -9,9 +9,10 @@
  * after each chunk read. A socket that holds more than MAX_SOCKET_BACKLOG makes writers wait for
  * its `drain`, and stops our reading until it drains.
  *
- * Stream closes are told after the events that preceded them and after the output of the batch
- * was written, never from inside a call into the connection: a refused stream can then be retried
- * at once on another connection without re-entering this one.
+ * Stream closes are told after the events that preceded them and once the socket has taken the
+ * output of the batch, never from inside a call into the connection (the rule of socket-driver.ts,
+ * the same on the server): a refused stream can then be retried at once on another connection
+ * without re-entering this one.
  */
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
@@ -34,12 +35,22 @@ import type {
   InHeaders,
   OutHeaders,
 } from "./seam.js";
-import { type SocketDrainWaiter, SocketDrainWaiters } from "./socket-drain.js";
+import type { SocketDrainWaiter } from "./socket-drain.js";
+import {
+  type ClosingStream,
+  MAX_SOCKET_BACKLOG,
+  SocketDriver,
+  type SocketDriverOwner,
+} from "./socket-driver.js";
+import {
+  dropHeld,
+  type InboxStream,
+  replayHeld,
+  type StreamInbox,
+  takeData,
+  takeEnd,
+} from "./stream-inbox.js";
 
-/** How long the server has to acknowledge our SETTINGS (RFC 9113 §6.5.3). */
-const SETTINGS_TIMEOUT_MS = 10_000;
-/** Octets the socket may hold unwritten before writers wait and reading stops. */
-const MAX_SOCKET_BACKLOG = 1 << 20;
 /** After our side of a finished connection is ended, how long the server has to close its side. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -48,27 +59,22 @@ export function connectGrpcTsHttp2(options: ConnectOptions, listener: Connection
   return new GrpcTsClientConnection(options, listener);
 }
 
-class GrpcTsClientConnection implements ClientConnection, ClientConnectionListener<GrpcTsClientStream> {
+class GrpcTsClientConnection
+  implements ClientConnection, ClientConnectionListener<GrpcTsClientStream>, SocketDriverOwner
+{
   readonly conn: H2ClientConnection<GrpcTsClientStream>;
   private readonly socket: Socket;
+  /** The socket pump: reading, batched output, drains, and when closes are told. */
+  private readonly driver: SocketDriver;
   private readonly listener: ConnectionListener;
   private readonly scheme: string;
   private readonly authority: string;
-  /** The socket is connected (and over TLS, ALPN chose h2): output may be written. */
-  private connected = false;
   /** The server's SETTINGS arrived and `onConnect` was told. */
   private ready = false;
   private error: Error | undefined;
   private active = 0;
-  private flushScheduled = false;
-  /** Streams whose close is told after the current batch. */
-  private closing: GrpcTsClientStream[] = [];
   /** Streams the server ended while ours was still open: reset (NO_ERROR) after the batch. */
   private remoteEnded: GrpcTsClientStream[] = [];
-  /** Streams whose writer waits for the socket to take the output. */
-  private readonly drainWaiters: SocketDrainWaiters;
-  private readPaused = false;
-  private settingsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConnectOptions, listener: ConnectionListener) {
     this.listener = listener;
@@ -80,15 +86,8 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     );
     const socket = connectSocket(options);
     this.socket = socket;
-    this.drainWaiters = new SocketDrainWaiters(socket);
+    this.driver = new SocketDriver(socket, this.conn, this, CLOSE_GRACE_MS);
     socket.once(options.tls === undefined ? "connect" : "secureConnect", () => this.connectedSocket());
-    socket.on("data", (chunk: Buffer) => this.receive(chunk));
-    // A socket error (a refused connection, a TLS alert) ends the connection: `close` follows.
-    socket.on("error", (e: Error) => {
-      this.error ??= e;
-      socket.destroy();
-    });
-    socket.on("close", () => this.closed());
   }
 
   // ---- the seam ----
@@ -145,106 +144,50 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
-    this.connected = true;
-    this.settingsTimer = setTimeout(() => {
-      this.settingsTimer = undefined;
-      this.conn.settingsTimedOut();
-      this.flush();
-    }, SETTINGS_TIMEOUT_MS);
-    this.settingsTimer.unref();
-    this.flush(); // the preface and our SETTINGS
+    this.driver.start(); // the preface and our SETTINGS
   }
 
-  private receive(chunk: Buffer): void {
-    try {
-      this.conn.receive(chunk);
-    } catch (e) {
-      // A listener threw from inside an event: the connection's state cannot be trusted now.
-      this.error ??= e instanceof Error ? e : new Error(String(e));
-      this.conn.terminate(ErrorCode.INTERNAL_ERROR, "internal error");
-    }
-    if (this.settingsTimer !== undefined && !this.conn.settingsAckPending) {
-      clearTimeout(this.settingsTimer);
-      this.settingsTimer = undefined;
-    }
-    this.flush();
+  // ---- SocketDriverOwner ----
+
+  onError(e: unknown): void {
+    this.error ??= e instanceof Error ? e : new Error(String(e));
   }
 
-  private closed(): void {
-    if (this.settingsTimer !== undefined) clearTimeout(this.settingsTimer);
-    this.connected = false;
-    this.conn.transportClosed();
-    this.flush();
-    // Writers waiting for a drain that will not come are released (their writes are ignored now).
-    this.drainWaiters.release();
-    this.listener.onClose(this.error);
-  }
-
-  // ---- output ----
-
-  /**
-   * Writes what the connection has produced, then tells the closes of streams. Ends the socket
-   * once the connection is over.
-   */
-  flush(): void {
+  beforeOutput(): void {
     const ended = this.remoteEnded;
     if (ended.length > 0) {
       this.remoteEnded = [];
       // gRPC: the server's status ends the call; what we had left to send is not wanted (§8.1).
       for (const s of ended) if (!s.closed) this.conn.reset(s.handle, ErrorCode.NO_ERROR);
     }
-    const socket = this.socket;
-    if (this.connected && !socket.destroyed) {
-      const out = this.conn.takeOutput();
-      if (out !== undefined) socket.write(out);
-    }
-    const closing = this.closing;
-    if (closing.length > 0) {
-      this.closing = [];
-      for (const s of closing) s.tellClose();
-    }
-    if (this.connected) this.drainWaiters.settle();
-    if (this.conn.isClosed) {
-      if (!socket.destroyed && this.connected) {
-        this.connected = false;
-        socket.end();
-        setTimeout(destroySocket, CLOSE_GRACE_MS, socket).unref();
-      }
-      return;
-    }
-    if (socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
-      // The server sends faster than it reads what we answer: stop reading until it catches up.
-      this.readPaused = true;
-      socket.pause();
-      socket.once("drain", () => {
-        this.readPaused = false;
-        socket.resume();
-      });
-    }
+  }
+
+  afterOutput(): void {}
+
+  onSocketClose(): void {
+    this.listener.onClose(this.error);
+  }
+
+  // ---- output ----
+
+  /** Writes what the connection has produced (see socket-driver.ts for when closes are told). */
+  flush(): void {
+    this.driver.flush();
   }
 
   /** Output produced by calls goes out once per turn of the event loop. */
   scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(flushConnection, this);
-  }
-
-  runScheduledFlush(): void {
-    this.flushScheduled = false;
-    this.flush();
+    this.driver.scheduleFlush();
   }
 
   /** Whether the socket holds so much unwritten that writers should wait for its drain. */
   socketBacklogged(): boolean {
-    return this.socket.writableLength + this.conn.outputLength > MAX_SOCKET_BACKLOG;
+    return this.driver.backlog > MAX_SOCKET_BACKLOG;
   }
 
   /** `stream` waits until the socket has taken the output (decided at the next flush). */
   waitForSocketDrain(stream: GrpcTsClientStream): void {
-    this.drainWaiters.add(stream);
-    this.scheduleFlush();
+    this.driver.waitForDrain(stream);
   }
 
   streamFinished(): void {
@@ -286,9 +229,8 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
     // A stream that died with the connection (not one refused before it was sent) is a lost
     // connection to the call above, not a reset by the server.
     stream.closedWith(errorCode, this.conn.isClosed && errorCode !== ErrorCode.REFUSED_STREAM);
-    this.closing.push(stream);
+    this.driver.closeLater(stream);
     this.streamFinished();
-    this.scheduleFlush();
   }
 
   onGoAway(_lastStreamId: number, errorCode: number): void {
@@ -308,16 +250,8 @@ class GrpcTsClientConnection implements ClientConnection, ClientConnectionListen
   }
 }
 
-function flushConnection(c: GrpcTsClientConnection): void {
-  c.runScheduledFlush();
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}
-
 /** One request stream of our engine, as the seam's ClientStream. */
-class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
+class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStream, InboxStream<InHeaders> {
   readonly listener: ClientStreamListener;
   handle!: ClientStreamHandle;
   closed = false;
@@ -325,9 +259,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
   private readonly connection: GrpcTsClientConnection;
   private paused = false;
   /** Data (and then trailers, close) that arrived while paused. */
-  private held: Uint8Array[] | undefined;
-  private heldTrailers: InHeaders | undefined;
-  private closeHeld = false;
+  inbox: StreamInbox<InHeaders> | undefined = undefined;
   private closeCode = 0;
   private diedWithConnection = false;
 
@@ -366,9 +298,11 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
   reset(code: number): void {
     if (this.closed) {
       // Closed, with events held for a reader that now gives up: tell the close at once.
-      if (this.closeHeld) {
-        this.releaseHeld();
-        this.tellClose();
+      if (this.inbox?.closeHeld === true) {
+        // Held data nobody will read is still returned to the connection's window.
+        const n = dropHeld(this);
+        if (n > 0) this.connection.conn.consume(this.handle, n);
+        this.readClose();
       }
       return;
     }
@@ -383,26 +317,18 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.deliverHeld();
+    replayHeld(this);
     this.connection.scheduleFlush(); // window updates for what was consumed
   }
 
   // ---- from the connection ----
 
   data(chunk: Uint8Array): void {
-    if (this.paused || this.held !== undefined) {
-      this.held ??= [];
-      this.held.push(chunk);
-      return;
-    }
-    this.listener.onData(chunk);
-    // Consumed as delivered: while paused, held data is not, and the server's window closes.
-    this.connection.conn.consume(this.handle, chunk.length);
+    takeData(this, chunk);
   }
 
   trailers(trailers: InHeaders): void {
-    if (this.held !== undefined) this.heldTrailers = trailers;
-    else this.listener.onTrailers(trailers);
+    takeEnd(this, trailers);
   }
 
   closedWith(code: number, diedWithConnection: boolean): void {
@@ -411,42 +337,30 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter {
     this.diedWithConnection = diedWithConnection;
   }
 
+  /** The close, after the held events (the response, which the reader still wants), on resume. */
   tellClose(): void {
-    if (this.held !== undefined) {
-      this.closeHeld = true; // after the held data, on resume
-      return;
-    }
-    this.closeHeld = false;
+    if (this.inbox !== undefined) this.inbox.holdClose();
+    else this.readClose();
+  }
+
+  // ---- InboxReader ----
+
+  get reading(): boolean {
+    return !this.paused;
+  }
+
+  readData(chunk: Uint8Array): void {
+    this.listener.onData(chunk);
+    // Consumed as delivered: while paused, held data is not, and the server's window closes.
+    this.connection.conn.consume(this.handle, chunk.length);
+  }
+
+  readEnd(trailers: InHeaders): void {
+    this.listener.onTrailers(trailers);
+  }
+
+  readClose(): void {
     const error = this.diedWithConnection ? this.connection.connectionError() : undefined;
     this.listener.onClose(this.closeCode, error);
-  }
-
-  private deliverHeld(): void {
-    const held = this.held;
-    if (held === undefined) return;
-    const l = this.listener;
-    // bounded: each pass takes one chunk, and a pause stops it
-    while (held.length > 0 && !this.paused) {
-      const chunk = held.shift()!;
-      l.onData(chunk);
-      this.connection.conn.consume(this.handle, chunk.length);
-    }
-    if (held.length > 0) return;
-    this.held = undefined;
-    const trailers = this.heldTrailers;
-    if (trailers !== undefined) {
-      this.heldTrailers = undefined;
-      l.onTrailers(trailers);
-    }
-    if (this.closeHeld) this.tellClose();
-  }
-
-  /** Held data nobody will read is still returned to the connection's window. */
-  private releaseHeld(): void {
-    let n = 0;
-    for (const c of this.held ?? []) n += c.length;
-    this.held = undefined;
-    this.heldTrailers = undefined;
-    if (n > 0) this.connection.conn.consume(this.handle, n);
   }
 }

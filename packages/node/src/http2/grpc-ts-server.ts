@@ -22,7 +22,16 @@ import type { EngineListenOptions, ListenTarget } from "./node-server.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
 import type { ServerEngine, ServerStream, ServerStreamListener } from "./seam.js";
-import { type SocketDrainWaiter, SocketDrainWaiters } from "./socket-drain.js";
+import type { SocketDrainWaiter } from "./socket-drain.js";
+import { type ClosingStream, SocketDriver, type SocketDriverOwner } from "./socket-driver.js";
+import {
+  dropHeld,
+  type InboxStream,
+  replayHeld,
+  type StreamInbox,
+  takeData,
+  takeEnd,
+} from "./stream-inbox.js";
 
 /** A request whose metadata is over the limit gets a gRPC status (node:http2 resets the stream). */
 const TOO_LARGE_RESPONSE = [
@@ -36,16 +45,8 @@ const TOO_LARGE_RESPONSE = [
   "request metadata exceeds the server's limit",
 ];
 
-/** How long a client has to acknowledge our SETTINGS (RFC 9113 §6.5.3). */
-const SETTINGS_TIMEOUT_MS = 10_000;
 /** How long the first GOAWAY of a shutdown waits for its PING's answer before the final one. */
 const GOAWAY_PING_TIMEOUT_MS = 1_000;
-/**
- * Output the socket holds for a peer that is not reading it, past which we stop reading that peer
- * (every frame it sends may need an answer: PING and SETTINGS acknowledgements, responses), until
- * the socket drains. So a peer that sends and never reads holds a bounded amount of our memory.
- */
-const MAX_SOCKET_BACKLOG = 1 << 20;
 /**
  * Output waiting for the socket (produced and not yet written, or written and not yet sent) past
  * which a stream's `write` returns false until the socket drains: a handler that writes faster
@@ -111,22 +112,16 @@ export function listenGrpcTsHttp2(
 }
 
 /** One HTTP/2 connection: a socket and a ServerConnection, the listener of its events. */
-class H2Connection implements ServerConnectionListener<H2Stream> {
+class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOwner {
   readonly conn: ServerConnection<H2Stream>;
   readonly peer: string;
   readonly tls: TlsInfo | undefined;
   private readonly socket: Socket;
+  /** The socket pump: reading, batched output, drains, and when closes are told. */
+  private readonly driver: SocketDriver;
   private readonly onStream: (stream: ServerStream) => void;
   private readonly registry: Set<H2Connection>;
-  private flushScheduled = false;
-  /** Streams whose close the seam is told after the output that ended them is written. */
-  private closing: H2Stream[] = [];
-  private settingsTimer: ReturnType<typeof setTimeout> | undefined;
   private goAwayTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Streams that wrote past WRITE_HIGH_WATER, told `onDrain` once the socket has taken the output. */
-  private readonly writersWaiting: SocketDrainWaiters;
-  /** Reading is paused while the socket holds more than MAX_SOCKET_BACKLOG for the peer. */
-  private readPaused = false;
   private readonly stallTimeoutMs: number;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   /** `dataOctetsSent` and the socket's `bytesWritten` when the stall timer started. */
@@ -136,7 +131,6 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
     this.socket = socket;
-    this.writersWaiting = new SocketDrainWaiters(socket);
     this.onStream = options.onStream;
     this.registry = registry;
     // Read the peer now: once the connection is gone, its socket address is too.
@@ -149,68 +143,33 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
       ...engineConnectionOptions(options.flowControlWindow),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.receive(chunk));
-    socket.on("error", () => {});
-    socket.on("close", () => this.closed());
-    this.settingsTimer = setTimeout(() => {
-      this.settingsTimer = undefined;
-      this.conn.settingsTimedOut();
-      this.flush();
-    }, SETTINGS_TIMEOUT_MS);
-    this.settingsTimer.unref();
-    this.flush(); // our SETTINGS
+    this.driver = new SocketDriver(socket, this.conn, this);
+    this.driver.start(); // our SETTINGS
     socket.resume(); // the plaintext sniffer leaves it paused, its first bytes put back
   }
 
-  private receive(chunk: Buffer): void {
-    try {
-      this.conn.receive(chunk);
-    } catch {
-      // A handler threw from inside an event: the connection's state cannot be trusted now.
-      this.conn.terminate(ErrorCode.INTERNAL_ERROR, "internal error");
-    }
-    if (this.settingsTimer !== undefined && !this.conn.settingsAckPending) {
-      clearTimeout(this.settingsTimer);
-      this.settingsTimer = undefined;
-    }
-    this.flush();
+  /** Writes what the connection has produced (see socket-driver.ts for when closes are told). */
+  flush(): void {
+    this.driver.flush();
   }
 
-  /**
-   * Writes what the connection has produced, then tells the closes of streams: a call that learns
-   * its stream closed may end the server at once (a shutdown waiting for it), and its response
-   * must be on the socket by then. Ends the socket once the connection is over.
-   */
-  flush(): void {
-    const out = this.conn.takeOutput();
-    const closing = this.closing;
-    if (closing.length > 0) this.closing = [];
-    if (out !== undefined && !this.socket.destroyed) {
-      // Closes are told once the socket has taken the bytes that ended the streams, a turn of the
-      // event loop later (as node:http2 does): by then a client in this process has read them.
-      if (closing.length > 0) this.socket.write(out, () => setImmediate(tellCloses, closing));
-      else this.socket.write(out);
-    } else if (closing.length > 0) {
-      tellCloses(closing);
-    }
-    if (this.conn.isClosed && !this.socket.destroyed) {
-      this.socket.end();
-      return;
-    }
-    this.writersWaiting.settle();
-    if (this.socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
-      this.readPaused = true;
-      this.socket.pause();
-      this.socket.once("drain", () => {
-        this.readPaused = false;
-        this.socket.resume();
-      });
-    }
+  // ---- SocketDriverOwner ----
+
+  onError(): void {}
+
+  beforeOutput(): void {}
+
+  afterOutput(): void {
     // The timer runs while there are streams (or unsent bytes); what it checks is computed only
     // when it fires, so the hot path pays one comparison.
     if (this.stallTimer === undefined && (this.conn.streamCount > 0 || this.socket.writableLength > 0))
       this.startStallTimer();
+  }
+
+  onSocketClose(): void {
+    if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.registry.delete(this);
   }
 
   /** Output is waiting for the peer: for its flow-control windows, or for it to read the socket. */
@@ -256,25 +215,17 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   /** Output waiting for the socket: produced and not yet written, or written and not yet sent. */
   get outputBacklog(): number {
-    return this.conn.outputLength + this.socket.writableLength;
+    return this.driver.backlog;
   }
 
   /** `stream` wrote past WRITE_HIGH_WATER: it is told `onDrain` once the socket has taken the output. */
   waitForSocket(stream: H2Stream): void {
-    this.writersWaiting.add(stream);
-    this.scheduleFlush();
+    this.driver.waitForDrain(stream);
   }
 
   /** Output produced outside `receive` (handlers answering later) goes out once per loop turn. */
   scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(flushConnection, this);
-  }
-
-  runScheduledFlush(): void {
-    this.flushScheduled = false;
-    this.flush();
+    this.driver.scheduleFlush();
   }
 
   shutdown(): void {
@@ -291,16 +242,6 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   destroy(): void {
     this.socket.destroy();
-  }
-
-  private closed(): void {
-    this.conn.transportClosed();
-    this.flush();
-    if (this.settingsTimer !== undefined) clearTimeout(this.settingsTimer);
-    if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-    this.registry.delete(this);
-    this.writersWaiting.release();
   }
 
   // ---- ServerConnectionListener ----
@@ -329,8 +270,7 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
 
   onStreamClose(stream: H2Stream, errorCode: number): void {
     stream.closedWith(errorCode);
-    this.closing.push(stream);
-    this.scheduleFlush();
+    this.driver.closeLater(stream);
   }
 
   onGoAway(): void {}
@@ -341,16 +281,8 @@ class H2Connection implements ServerConnectionListener<H2Stream> {
   }
 }
 
-function flushConnection(c: H2Connection): void {
-  c.runScheduledFlush();
-}
-
-function tellCloses(streams: H2Stream[]): void {
-  for (const stream of streams) stream.tellClose();
-}
-
 /** One request stream of our engine, as the seam's ServerStream. */
-class H2Stream implements ServerStream, SocketDrainWaiter {
+class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxStream<undefined> {
   readonly httpVersion = "2" as const;
   listener: ServerStreamListener | undefined;
   private readonly connection: H2Connection;
@@ -360,8 +292,7 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
   private isClosed = false;
   private paused = false;
   /** Data and end that arrived while paused (or before `listen`). */
-  private held: Uint8Array[] = [];
-  private endHeld = false;
+  inbox: StreamInbox<undefined> | undefined = undefined;
   private closeCode = 0;
   /** Closed, and the connection has flushed since: `onClose` is due (on `listen` if not yet listened). */
   private closeToTell = false;
@@ -395,7 +326,7 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
   listen(listener: ServerStreamListener): void {
     this.listener = listener;
     if (this.closeToTell) this.tellClose();
-    else this.deliverHeld();
+    else replayHeld(this);
   }
 
   respond(fields: HeaderFields, endStream: boolean): void {
@@ -439,29 +370,18 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.deliverHeld();
+    replayHeld(this);
     this.connection.scheduleFlush(); // window updates for what was consumed
   }
 
   // ---- from the connection ----
 
   data(chunk: Uint8Array): void {
-    const l = this.listener;
-    if (l === undefined || this.paused || this.held.length > 0) {
-      this.held.push(chunk);
-      return;
-    }
-    l.onData(chunk);
-    // Consumed as delivered: while paused, held data is not, and the client's window closes.
-    this.connection.conn.consume(this.id, chunk.length);
+    takeData(this, chunk);
   }
 
   ended(): void {
-    if (this.listener === undefined || this.paused || this.held.length > 0) {
-      this.endHeld = true;
-      return;
-    }
-    this.listener.onEnd();
+    takeEnd(this, undefined);
   }
 
   /** The stream is gone (writes are ignored from now); `tellClose` follows after the next flush. */
@@ -470,6 +390,10 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
     this.closeCode = code;
   }
 
+  /**
+   * The close, at once: what is held is dropped (the stream has sent all it will, the rest of the
+   * request is not wanted), its octets returned to the connection's window.
+   */
   tellClose(): void {
     const l = this.listener;
     if (l === undefined) {
@@ -477,32 +401,28 @@ class H2Stream implements ServerStream, SocketDrainWaiter {
       return;
     }
     this.closeToTell = false;
-    this.releaseHeld();
+    const n = dropHeld(this);
+    if (n > 0) this.connection.conn.consume(this.id, n);
     l.onClose(this.closeCode);
   }
 
-  private deliverHeld(): void {
-    const l = this.listener;
-    if (l === undefined || this.isClosed) return;
-    // bounded: each pass takes one chunk, and a pause (or a close) stops it
-    while (this.held.length > 0 && !this.paused && !this.isClosed) {
-      const chunk = this.held.shift()!;
-      l.onData(chunk);
-      this.connection.conn.consume(this.id, chunk.length);
-    }
-    if (this.endHeld && this.held.length === 0 && !this.paused && !this.isClosed) {
-      this.endHeld = false;
-      l.onEnd();
-    }
+  // ---- InboxReader ----
+
+  get reading(): boolean {
+    return this.listener !== undefined && !this.paused && !this.isClosed;
   }
 
-  /** Held data nobody will read is still returned to the connection's window. */
-  private releaseHeld(): void {
-    this.endHeld = false;
-    if (this.held.length === 0) return; // the usual case: no `length = 0` (a builtin call)
-    let n = 0;
-    for (const c of this.held) n += c.length;
-    this.held.length = 0;
-    if (n > 0) this.connection.conn.consume(this.id, n);
+  readData(chunk: Uint8Array): void {
+    this.listener!.onData(chunk);
+    // Consumed as delivered: while paused, held data is not, and the client's window closes.
+    this.connection.conn.consume(this.id, chunk.length);
+  }
+
+  readEnd(): void {
+    this.listener!.onEnd();
+  }
+
+  readClose(): void {
+    this.tellClose();
   }
 }

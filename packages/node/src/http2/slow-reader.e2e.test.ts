@@ -8,20 +8,19 @@ import { connect, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@grpc-ts/core/protocol";
+import { ByteWriter, ErrorCode } from "@grpc-ts/http2";
 import {
-  ByteWriter,
   CONNECTION_PREFACE,
-  ErrorCode,
   type FrameHandler,
   FrameParser,
-  HpackEncoder,
   SettingId,
   writeData,
   writeHeadersFrame,
   writeSettings,
   writeSettingsAck,
   writeWindowUpdate,
-} from "@grpc-ts/http2";
+} from "@grpc-ts/http2/frame";
+import { HpackEncoder } from "@grpc-ts/http2/hpack";
 import { createEchoService, sleep } from "../test-support/echo-service.js";
 import { Echo, EchoRequestSchema, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
 import { type ServerHandle, startServer } from "../test-support/harness.js";

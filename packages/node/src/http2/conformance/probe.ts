@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ErrorCode, errorCodeName } from "@grpc-ts/http2";
 import { EchoRequestSchema, type EchoResponse, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
 import type { EchoRequestInit } from "../../test-support/harness.js";
 import { runToEnd } from "../../test-support/run-to-end.js";
@@ -14,23 +15,6 @@ import { runToEnd } from "../../test-support/run-to-end.js";
 const PROBE = fileURLToPath(new URL("./h2-probe.py", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
-
-/** HTTP/2 error codes (RFC 9113 §7). */
-export const E = {
-  NO_ERROR: 0x0,
-  PROTOCOL_ERROR: 0x1,
-  INTERNAL_ERROR: 0x2,
-  FLOW_CONTROL_ERROR: 0x3,
-  SETTINGS_TIMEOUT: 0x4,
-  STREAM_CLOSED: 0x5,
-  FRAME_SIZE_ERROR: 0x6,
-  REFUSED_STREAM: 0x7,
-  CANCEL: 0x8,
-  COMPRESSION_ERROR: 0x9,
-  ENHANCE_YOUR_CALM: 0xb,
-} as const;
-const CODE_NAMES = new Map(Object.entries(E).map(([k, v]) => [v as number, k]));
-const codeName = (code: number) => CODE_NAMES.get(code) ?? `0x${code.toString(16)}`;
 
 /** Frame types (RFC 9113 §6) and SETTINGS identifiers (§6.5.2). */
 export const T = {
@@ -323,8 +307,8 @@ export function probeCases(port: () => number, cases: readonly Case[]): void {
 /** A short account of what came back, for failure messages. */
 export function summary(r: ProbeResult): string {
   const frames = r.frames.map((f) => {
-    if (f.type === "GOAWAY") return `GOAWAY(${codeName(f.code!)}, last ${f.lastStreamId})`;
-    if (f.type === "RST_STREAM") return `RST_STREAM(${f.stream}, ${codeName(f.code!)})`;
+    if (f.type === "GOAWAY") return `GOAWAY(${errorCodeName(f.code!)}, last ${f.lastStreamId})`;
+    if (f.type === "RST_STREAM") return `RST_STREAM(${f.stream}, ${errorCodeName(f.code!)})`;
     if (f.type === "HEADERS")
       return `HEADERS(${f.stream}${f.flags.includes("END_STREAM") ? ", END_STREAM" : ""}: ${(f.headers ?? [])
         .map(([n, v]) => `${n}=${v}`)
@@ -341,7 +325,7 @@ export function summary(r: ProbeResult): string {
 // ---- expectations ----
 
 function codeList(codes: readonly number[]): string {
-  return codes.map(codeName).join(" or ");
+  return codes.map(errorCodeName).join(" or ");
 }
 
 /** A connection error: GOAWAY with one of `codes`, then the connection closes. */
@@ -350,7 +334,7 @@ export function connectionError(...codes: number[]): Expect {
     assert.ok(r.goaway !== null, `expected GOAWAY ${codeList(codes)}`);
     assert.ok(
       codes.includes(r.goaway.code),
-      `GOAWAY ${codeName(r.goaway.code)}, expected ${codeList(codes)}`,
+      `GOAWAY ${errorCodeName(r.goaway.code)}, expected ${codeList(codes)}`,
     );
     assert.ok(r.closed, "the connection stays open after GOAWAY for an error");
   };
@@ -362,7 +346,7 @@ export function streamError(stream: number, ...codes: number[]): Expect {
     assert.equal(r.goaway, null, "a connection error where a stream error was expected");
     const reset = r.resets.find(([id]) => id === stream);
     assert.ok(reset !== undefined, `expected RST_STREAM ${codeList(codes)} on stream ${stream}`);
-    assert.ok(codes.includes(reset[1]), `RST_STREAM ${codeName(reset[1])}, expected ${codeList(codes)}`);
+    assert.ok(codes.includes(reset[1]), `RST_STREAM ${errorCodeName(reset[1])}, expected ${codeList(codes)}`);
     assert.ok(r.synced, "the connection did not answer a PING after the stream error");
   };
 }
@@ -434,7 +418,7 @@ export function responses(r: ProbeResult, stream: number): EchoResponse[] {
 /** A malformed request (§8.1.1): reset with PROTOCOL_ERROR, never answered (never processed). */
 export function malformed(stream: number): Expect {
   return (r) => {
-    streamError(stream, E.PROTOCOL_ERROR)(r);
+    streamError(stream, ErrorCode.PROTOCOL_ERROR)(r);
     assert.deepEqual(framesOf(r, "HEADERS", stream), [], "a malformed request was answered");
   };
 }

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { ErrorCode } from "@grpc-ts/http2";
 import type { Metadata } from "../../index.js";
 import { createEchoService } from "../../test-support/echo-service.js";
 import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
@@ -18,7 +19,6 @@ import {
   assertAnswered,
   connectionError,
   data,
-  E,
   type Expect,
   type Fields,
   grpcFields,
@@ -193,87 +193,87 @@ describe("RFC 7541 HPACK through the grpc-ts engine (h2-probe.py)", {
       {
         name: "a table size update over SETTINGS_HEADER_TABLE_SIZE (4097, from hpack's encoder)",
         steps: [hello(), { op: "encoder_table_size", size: 4097 }, ...call(1, [])],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a table size update over SETTINGS_HEADER_TABLE_SIZE (by hand: 8192)",
         steps: block("3fe13f 8286 84"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a table size update after a field",
         steps: [hello(), headers(1, grpcFields(), { blockSuffix: "20", endStream: true })],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a table size update after a field, in a later block",
         steps: [hello(), ...call(1, []), headers(3, grpcFields(), { blockSuffix: "3f00", endStream: true })],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "indexed field with index 0",
         steps: block("80"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "indexed field past the static table with an empty dynamic table (62)",
         steps: block("8286 84 be"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "indexed field one past the dynamic table's newest entry",
         steps: block("4001610162 bf"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "literal with an indexed name out of range (63)",
         steps: block("7f00 0161"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "literal without indexing with an indexed name out of range (62)",
         steps: block("0f2f 0161"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "an index too large for 32 bits",
         steps: block("ff ffffffffff0f"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "Huffman: a string containing EOS",
         steps: block("4001 61 84 ffffffff"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "Huffman: padding longer than 7 bits",
         steps: block("4001 61 82 1fff"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "Huffman: padding that is not the EOS prefix (zeros)",
         steps: block("4001 61 81 18"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "Huffman: an invalid name",
         steps: block("4081 18 0161"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a string longer than the rest of the block",
         steps: block("4005 61"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a block that ends inside an integer",
         steps: block("8286 ff"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "a block that ends before a literal's value",
         steps: block("8286 4003782d61"),
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { ErrorCode } from "@grpc-ts/http2";
 import { createEchoService } from "../../test-support/echo-service.js";
 import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
 import { Echo } from "../../test-support/gen/echo_pb.js";
@@ -18,7 +19,6 @@ import {
   connectionError,
   continuation,
   data,
-  E,
   F,
   framesOf,
   GRPC_UNARY,
@@ -68,7 +68,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "DATA on stream 0: PROTOCOL_ERROR",
         steps: [hello(), raw(T.DATA, 0, 0, "00")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "padded DATA: the padding is dropped, the data delivered",
@@ -94,17 +94,17 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "Pad Length equal to the payload length: PROTOCOL_ERROR",
         steps: [hello(), headers(1, grpcFields()), raw(T.DATA, F.PADDED, 1, "05" + "00".repeat(4))],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "Pad Length beyond the payload: PROTOCOL_ERROR",
         steps: [hello(), headers(1, grpcFields()), raw(T.DATA, F.PADDED, 1, "ff0000")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "PADDED DATA without room for the Pad Length: FRAME_SIZE_ERROR or PROTOCOL_ERROR",
         steps: [hello(), headers(1, grpcFields()), raw(T.DATA, F.PADDED, 1, "")],
-        expect: connectionError(E.FRAME_SIZE_ERROR, E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR, ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "empty DATA frames, then one with END_STREAM, are fine",
@@ -127,7 +127,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "HEADERS on stream 0: PROTOCOL_ERROR",
         steps: [hello(), raw(T.HEADERS, F.END_HEADERS | F.END_STREAM, 0, "828684")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "padded HEADERS: the padding is dropped",
@@ -149,17 +149,17 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "HEADERS padding beyond the payload: PROTOCOL_ERROR",
         steps: [hello(), raw(T.HEADERS, F.END_HEADERS | F.PADDED, 1, "ff8284")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "HEADERS padding beyond what the PRIORITY fields leave: PROTOCOL_ERROR",
         steps: [hello(), raw(T.HEADERS, F.END_HEADERS | F.PADDED | F.PRIORITY, 1, "02000000000f82")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "HEADERS with PRIORITY too short for its fields: FRAME_SIZE_ERROR or PROTOCOL_ERROR",
         steps: [hello(), raw(T.HEADERS, F.END_HEADERS | F.PRIORITY, 1, "00000000")],
-        expect: connectionError(E.FRAME_SIZE_ERROR, E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR, ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "HEADERS whose stream depends on itself: a stream error PROTOCOL_ERROR",
@@ -167,7 +167,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
           hello(),
           headers(1, grpcFields(), { priority: { dependsOn: 1, weight: 15 }, endStream: true }),
         ],
-        expect: streamOrConnectionError(1, E.PROTOCOL_ERROR),
+        expect: streamOrConnectionError(1, ErrorCode.PROTOCOL_ERROR),
       },
     ]);
   });
@@ -177,17 +177,17 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "PRIORITY on stream 0: PROTOCOL_ERROR",
         steps: [hello(), raw(T.PRIORITY, 0, 0, "000000010f")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "PRIORITY of 4 octets: a stream error FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.PRIORITY, 0, 1, "00000000")],
-        expect: streamError(1, E.FRAME_SIZE_ERROR),
+        expect: streamError(1, ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "PRIORITY of 6 octets on an open stream: a stream error FRAME_SIZE_ERROR",
         steps: [hello(), ...slowCall(1), raw(T.PRIORITY, 0, 1, "000000000f00")],
-        expect: streamError(1, E.FRAME_SIZE_ERROR),
+        expect: streamError(1, ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "PRIORITY on an idle, an open and a closed stream is fine",
@@ -197,7 +197,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "PRIORITY whose stream depends on itself: a stream error PROTOCOL_ERROR",
         steps: [hello(), ...slowCall(1), priority(1, 1)],
-        expect: streamError(1, E.PROTOCOL_ERROR),
+        expect: streamError(1, ErrorCode.PROTOCOL_ERROR),
       },
     ]);
   });
@@ -207,26 +207,26 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "RST_STREAM on stream 0: PROTOCOL_ERROR",
         steps: [hello(), raw(T.RST_STREAM, 0, 0, "00000008")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "RST_STREAM of 3 octets: FRAME_SIZE_ERROR",
         steps: [hello(), ...slowCall(1), raw(T.RST_STREAM, 0, 1, "000008")],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "RST_STREAM of 5 octets: FRAME_SIZE_ERROR",
         steps: [hello(), ...slowCall(1), raw(T.RST_STREAM, 0, 1, "0000000800")],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "RST_STREAM on an idle stream: PROTOCOL_ERROR",
-        steps: [hello(), rst(3, E.CANCEL)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        steps: [hello(), rst(3, ErrorCode.CANCEL)],
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "RST_STREAM on an open stream: closed, and the server does not reset it back",
-        steps: [hello(), headers(1, grpcFields()), rst(1, E.CANCEL), ...completedCall(3)],
+        steps: [hello(), headers(1, grpcFields()), rst(1, ErrorCode.CANCEL), ...completedCall(3)],
         expect: answered(3),
       },
     ]);
@@ -237,22 +237,22 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "SETTINGS ACK with a payload: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.SETTINGS, F.ACK, 0, setting(S.MAX_CONCURRENT_STREAMS, 1))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "SETTINGS of a length not a multiple of 6: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.SETTINGS, 0, 0, "0003000000")],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "SETTINGS on a stream: PROTOCOL_ERROR",
         steps: [hello(), raw(T.SETTINGS, 0, 1, "")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "SETTINGS_ENABLE_PUSH of 2: PROTOCOL_ERROR",
         steps: [hello(), settings([[S.ENABLE_PUSH, 2]])],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "SETTINGS_ENABLE_PUSH of 0 and of 1 from a client are fine",
@@ -262,7 +262,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "SETTINGS_INITIAL_WINDOW_SIZE of 2^31: FLOW_CONTROL_ERROR",
         steps: [hello(), settings([[S.INITIAL_WINDOW_SIZE, 0x80000000]])],
-        expect: connectionError(E.FLOW_CONTROL_ERROR),
+        expect: connectionError(ErrorCode.FLOW_CONTROL_ERROR),
       },
       {
         name: "SETTINGS_INITIAL_WINDOW_SIZE of 2^31-1 is fine",
@@ -272,12 +272,12 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "SETTINGS_MAX_FRAME_SIZE of 16383: PROTOCOL_ERROR",
         steps: [hello(), settings([[S.MAX_FRAME_SIZE, 16383]])],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "SETTINGS_MAX_FRAME_SIZE of 2^24: PROTOCOL_ERROR",
         steps: [hello(), settings([[S.MAX_FRAME_SIZE, 1 << 24]])],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "SETTINGS_MAX_FRAME_SIZE of 16384 and 2^24-1 are fine",
@@ -328,7 +328,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "PUSH_PROMISE from a client: PROTOCOL_ERROR",
         steps: [hello(), ...slowCall(1), raw(T.PUSH_PROMISE, F.END_HEADERS, 1, "0000000282")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "no PUSH_PROMISE from the server when the client disables push",
@@ -363,17 +363,17 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "PING of 7 octets: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.PING, 0, 0, "00".repeat(7))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "PING of 9 octets: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.PING, 0, 0, "00".repeat(9))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "PING on a stream: PROTOCOL_ERROR",
         steps: [hello(), raw(T.PING, 0, 1, "00".repeat(8))],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
     ]);
   });
@@ -383,12 +383,12 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "GOAWAY on a stream: PROTOCOL_ERROR",
         steps: [hello(), raw(T.GOAWAY, 0, 1, "0000000000000000")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "GOAWAY shorter than 8 octets: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.GOAWAY, 0, 0, "00000000")],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "GOAWAY from the client: the calls in flight still complete",
@@ -445,8 +445,8 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
             assert.deepEqual(
               goaways.map((f) => [f.lastStreamId, f.code]),
               [
-                [0x7fffffff, E.NO_ERROR],
-                [3, E.NO_ERROR],
+                [0x7fffffff, ErrorCode.NO_ERROR],
+                [3, ErrorCode.NO_ERROR],
               ],
             );
             assertAnswered(r, 1);
@@ -456,7 +456,7 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
             assert.ok(r.closed, "the connection did not close once its streams were done");
             // a stream answered before its request ended may be told to stop: RST_STREAM NO_ERROR (§8.1)
             assert.ok(
-              r.resets.every(([, code]) => code === E.NO_ERROR),
+              r.resets.every(([, code]) => code === ErrorCode.NO_ERROR),
               JSON.stringify(r.resets),
             );
           },
@@ -470,12 +470,12 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "WINDOW_UPDATE of 3 octets: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.WINDOW_UPDATE, 0, 0, "000001")],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "WINDOW_UPDATE of 5 octets on a stream: FRAME_SIZE_ERROR",
         steps: [hello(), ...slowCall(1), raw(T.WINDOW_UPDATE, 0, 1, "0000000100")],
-        expect: streamOrConnectionError(1, E.FRAME_SIZE_ERROR),
+        expect: streamOrConnectionError(1, ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "the reserved bit of the increment is ignored",
@@ -536,12 +536,12 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
       {
         name: "CONTINUATION after a HEADERS with END_HEADERS: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields), continuation(1, [["x-more", "1"]])],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "CONTINUATION on another stream than its HEADERS: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), continuation(3, [["x-more", "1"]])],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "CONTINUATION on stream 0: PROTOCOL_ERROR",
@@ -550,32 +550,32 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
           headers(1, fields, { endHeaders: false }),
           raw(T.CONTINUATION, F.END_HEADERS, 0, ""),
         ],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "DATA inside a header block: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), zeros(1, 5)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "PING inside a header block: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), ping()],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "PRIORITY inside a header block: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), priority(1)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "an unknown frame type inside a header block: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), raw(0x21, 0, 1, "")],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "a second HEADERS instead of CONTINUATION: PROTOCOL_ERROR",
         steps: [hello(), headers(1, fields, { endHeaders: false }), headers(3, fields)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "a header block that never ends (CONTINUATION flood) is cut off",
@@ -584,7 +584,11 @@ describe("RFC 9113 §6 frame definitions on the grpc-ts engine (h2-probe.py)", {
           headers(1, fields, { endHeaders: false }),
           ...Array.from({ length: 300 }, () => raw(T.CONTINUATION, 0, 1, "00".repeat(200))),
         ],
-        expect: connectionError(E.ENHANCE_YOUR_CALM, E.PROTOCOL_ERROR, E.COMPRESSION_ERROR),
+        expect: connectionError(
+          ErrorCode.ENHANCE_YOUR_CALM,
+          ErrorCode.PROTOCOL_ERROR,
+          ErrorCode.COMPRESSION_ERROR,
+        ),
       },
     ]);
   });

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { ErrorCode } from "@grpc-ts/http2";
 import { generateTestCerts, TEST_SERVER_NAME, type TestCerts } from "../../test-support/certs.js";
 import { createEchoService } from "../../test-support/echo-service.js";
 import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
@@ -21,7 +22,6 @@ import {
   connectionError,
   continuation,
   data,
-  E,
   F,
   framesOf,
   GRPC_CLIENT_STREAM,
@@ -93,7 +93,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
         steps: [preface(Buffer.from("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", "latin1").toString("hex"))],
         expect: (r) => {
           assert.ok(r.closed, "the connection stays open");
-          if (r.goaway !== null) assert.equal(r.goaway.code, E.PROTOCOL_ERROR);
+          if (r.goaway !== null) assert.equal(r.goaway.code, ErrorCode.PROTOCOL_ERROR);
           else assert.match(r.http1Status ?? "", /^HTTP\/1\.1 4\d\d/);
           assert.equal(framesOf(r, "SETTINGS_ACK").length, 0);
         },
@@ -101,22 +101,22 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "the preface then a PING instead of SETTINGS: PROTOCOL_ERROR",
         steps: [preface(), ping()],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "the preface then HEADERS instead of SETTINGS: PROTOCOL_ERROR",
         steps: [preface(), headers(1, grpcFields(), { endStream: true })],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "the preface then a SETTINGS ACK instead of SETTINGS: PROTOCOL_ERROR",
         steps: [preface(), raw(T.SETTINGS, F.ACK, 0)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "the preface then WINDOW_UPDATE instead of SETTINGS: PROTOCOL_ERROR",
         steps: [preface(), windowUpdate(0, 1000)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
     ]);
   });
@@ -240,22 +240,22 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "DATA over SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR",
         steps: [hello(), headers(1, grpcFields()), zeros(1, 16385, { frameSize: 16385 })],
-        expect: streamOrConnectionError(1, E.FRAME_SIZE_ERROR),
+        expect: streamOrConnectionError(1, ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "HEADERS over SETTINGS_MAX_FRAME_SIZE: a connection error FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.HEADERS, F.END_HEADERS, 1, "00".repeat(16385))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "SETTINGS over SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR",
         steps: [hello(), raw(T.SETTINGS, 0, 0, "000400001000".repeat(2731))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "an unknown frame type over SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR",
         steps: [hello(), raw(0x30, 0, 0, "00".repeat(16385))],
-        expect: connectionError(E.FRAME_SIZE_ERROR),
+        expect: connectionError(ErrorCode.FRAME_SIZE_ERROR),
       },
       {
         name: "a larger SETTINGS_MAX_FRAME_SIZE from the client is allowed, and the server's frames respect ours",
@@ -286,7 +286,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "an undecodable header block: COMPRESSION_ERROR",
         steps: [hello(), headerBlock(1, "ffffffffff", { endStream: true })],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "an undecodable block in trailers: COMPRESSION_ERROR",
@@ -296,12 +296,12 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
           data(1, grpcMessage()),
           headerBlock(1, "7f", { endStream: true }),
         ],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "an undecodable block split over HEADERS and CONTINUATION: COMPRESSION_ERROR",
         steps: [hello(), headerBlock(1, "82", { endHeaders: false }), continuation(1, "ff")],
-        expect: connectionError(E.COMPRESSION_ERROR),
+        expect: connectionError(ErrorCode.COMPRESSION_ERROR),
       },
       {
         name: "the dynamic table carries over between requests (fields indexed by the first, referenced by the second)",
@@ -333,7 +333,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
           data(3, grpcMessage(), { endStream: true }),
           waitFor("HEADERS", 3, true),
         ],
-        expect: all(streamError(1, E.PROTOCOL_ERROR), (r) => assertAnswered(r, 3)),
+        expect: all(streamError(1, ErrorCode.PROTOCOL_ERROR), (r) => assertAnswered(r, 3)),
       },
     ]);
   });
@@ -343,22 +343,22 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "idle: DATA is a connection error PROTOCOL_ERROR",
         steps: [hello(), data(1, "00000000", { endStream: true })],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "idle: RST_STREAM is a connection error PROTOCOL_ERROR",
-        steps: [hello(), rst(1, E.CANCEL)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        steps: [hello(), rst(1, ErrorCode.CANCEL)],
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "idle: WINDOW_UPDATE is a connection error PROTOCOL_ERROR",
         steps: [hello(), windowUpdate(1, 100)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "idle: CONTINUATION is a connection error PROTOCOL_ERROR",
         steps: [hello(), continuation(1, grpcFields())],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "idle: PRIORITY is allowed, and the stream can be opened afterwards",
@@ -368,12 +368,12 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "half-closed (remote): DATA is a stream error STREAM_CLOSED",
         steps: [hello(), ...slowCall(1), zeros(1, 10)],
-        expect: streamError(1, E.STREAM_CLOSED),
+        expect: streamError(1, ErrorCode.STREAM_CLOSED),
       },
       {
         name: "half-closed (remote): HEADERS is a stream error STREAM_CLOSED",
         steps: [hello(), ...slowCall(1), headers(1, [["x-late", "1"]], { endStream: true })],
-        expect: streamError(1, E.STREAM_CLOSED),
+        expect: streamError(1, ErrorCode.STREAM_CLOSED),
       },
       {
         name: "half-closed (remote): WINDOW_UPDATE and PRIORITY are allowed, the call completes",
@@ -391,7 +391,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
         steps: [
           hello(),
           ...unaryCall(1, { message: "reset", delayMs: 100 }),
-          rst(1, E.CANCEL),
+          rst(1, ErrorCode.CANCEL),
           // answers after the first would have: by then the first was not answered
           ...unaryCall(3, { message: "later", delayMs: 400 }),
           waitFor("HEADERS", 3, true),
@@ -400,27 +400,33 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       },
       {
         name: "closed after RST_STREAM from the client: DATA is a stream error STREAM_CLOSED",
-        steps: [hello(), headers(1, grpcFields(GRPC_CLIENT_STREAM)), rst(1, E.CANCEL), sync(), zeros(1, 10)],
-        expect: streamOrConnectionError(1, E.STREAM_CLOSED),
+        steps: [
+          hello(),
+          headers(1, grpcFields(GRPC_CLIENT_STREAM)),
+          rst(1, ErrorCode.CANCEL),
+          sync(),
+          zeros(1, 10),
+        ],
+        expect: streamOrConnectionError(1, ErrorCode.STREAM_CLOSED),
       },
       {
         name: "closed after RST_STREAM from the client: PRIORITY is allowed",
-        steps: [hello(), headers(1, grpcFields(GRPC_CLIENT_STREAM)), rst(1, E.CANCEL), priority(1)],
+        steps: [hello(), headers(1, grpcFields(GRPC_CLIENT_STREAM)), rst(1, ErrorCode.CANCEL), priority(1)],
         expect: accepted(),
       },
       {
         name: "closed after both ends: DATA is a STREAM_CLOSED error",
         steps: [hello(), ...completedCall(1), zeros(1, 10)],
-        expect: streamOrConnectionError(1, E.STREAM_CLOSED),
+        expect: streamOrConnectionError(1, ErrorCode.STREAM_CLOSED),
       },
       {
         name: "closed after both ends: HEADERS is a connection error",
         steps: [hello(), ...completedCall(1), headers(1, grpcFields(), { endStream: true })],
-        expect: connectionError(E.STREAM_CLOSED, E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.STREAM_CLOSED, ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "closed after both ends: WINDOW_UPDATE, RST_STREAM and PRIORITY are allowed",
-        steps: [hello(), ...completedCall(1), windowUpdate(1, 10), priority(1), rst(1, E.CANCEL)],
+        steps: [hello(), ...completedCall(1), windowUpdate(1, 10), priority(1), rst(1, ErrorCode.CANCEL)],
         expect: answered(1),
       },
       {
@@ -435,7 +441,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
           zeros(1, 100),
           windowUpdate(1, 100),
         ],
-        expect: all(streamError(1, E.PROTOCOL_ERROR), (r) => assert.equal(r.resets.length, 1)),
+        expect: all(streamError(1, ErrorCode.PROTOCOL_ERROR), (r) => assert.equal(r.resets.length, 1)),
       },
     ]);
   });
@@ -445,17 +451,17 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "a client stream with an even identifier: PROTOCOL_ERROR",
         steps: [hello(), headers(2, grpcFields(), { endStream: true })],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "a new stream below the last one opened: PROTOCOL_ERROR",
         steps: [hello(), ...slowCall(5), headers(3, grpcFields(), { endStream: true })],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "a stream skipped over is closed: opening it later is PROTOCOL_ERROR",
         steps: [hello(), ...completedCall(7), headers(3, grpcFields(), { endStream: true })],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "identifiers may skip: 1, then 7, then 9",
@@ -465,7 +471,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "a stream identifier reused after it closed: a connection error",
         steps: [hello(), ...completedCall(1), ...unaryCall(1)],
-        expect: connectionError(E.PROTOCOL_ERROR, E.STREAM_CLOSED),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR, ErrorCode.STREAM_CLOSED),
       },
       {
         name: "the largest stream identifier 2^31-1 works",
@@ -505,7 +511,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
             waitFor("HEADERS", 1, true),
             waitFor("HEADERS", 3, true),
           ],
-          expect: all(streamError(5, E.REFUSED_STREAM, E.PROTOCOL_ERROR), (r) => {
+          expect: all(streamError(5, ErrorCode.REFUSED_STREAM, ErrorCode.PROTOCOL_ERROR), (r) => {
             assertAnswered(r, 1);
             assertAnswered(r, 3);
             assert.deepEqual(framesOf(r, "HEADERS", 5), []);
@@ -531,17 +537,17 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "WINDOW_UPDATE of 0 on a stream: a stream error PROTOCOL_ERROR",
         steps: [hello(), ...slowCall(1), windowUpdate(1, 0)],
-        expect: streamOrConnectionError(1, E.PROTOCOL_ERROR),
+        expect: streamOrConnectionError(1, ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "WINDOW_UPDATE of 0 on the connection: a connection error PROTOCOL_ERROR",
         steps: [hello(), windowUpdate(0, 0)],
-        expect: connectionError(E.PROTOCOL_ERROR),
+        expect: connectionError(ErrorCode.PROTOCOL_ERROR),
       },
       {
         name: "the connection window over 2^31-1: FLOW_CONTROL_ERROR",
         steps: [hello(), windowUpdate(0, 0x7fffffff)],
-        expect: connectionError(E.FLOW_CONTROL_ERROR),
+        expect: connectionError(ErrorCode.FLOW_CONTROL_ERROR),
       },
       {
         name: "the connection window up to exactly 2^31-1 is fine",
@@ -551,7 +557,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "a stream window over 2^31-1: a stream error FLOW_CONTROL_ERROR",
         steps: [hello(), ...slowCall(1), windowUpdate(1, 0x7fffffff)],
-        expect: streamOrConnectionError(1, E.FLOW_CONTROL_ERROR),
+        expect: streamOrConnectionError(1, ErrorCode.FLOW_CONTROL_ERROR),
       },
       {
         name: "SETTINGS_INITIAL_WINDOW_SIZE that takes an open stream's window over 2^31-1: FLOW_CONTROL_ERROR",
@@ -562,7 +568,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
           sync(),
           settings([[S.INITIAL_WINDOW_SIZE, 65536]]),
         ],
-        expect: connectionError(E.FLOW_CONTROL_ERROR),
+        expect: connectionError(ErrorCode.FLOW_CONTROL_ERROR),
       },
       {
         name: "SETTINGS_INITIAL_WINDOW_SIZE does not change the connection window: 65535 until WINDOW_UPDATE on stream 0",
@@ -672,14 +678,14 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
         {
           name: "one octet beyond a stream's window: FLOW_CONTROL_ERROR",
           steps: [hello(), ...fill(1, 65535), sync(), zeros(1, 1)],
-          expect: all(streamOrConnectionError(1, E.FLOW_CONTROL_ERROR), (r) =>
+          expect: all(streamOrConnectionError(1, ErrorCode.FLOW_CONTROL_ERROR), (r) =>
             assert.deepEqual(framesOf(r, "WINDOW_UPDATE", 1), []),
           ),
         },
         {
           name: "padding counts: a padded frame beyond a stream's window is FLOW_CONTROL_ERROR",
           steps: [hello(), ...fill(1, 65535 - 100), sync(), zeros(1, 0, { padLength: 100 })],
-          expect: streamOrConnectionError(1, E.FLOW_CONTROL_ERROR),
+          expect: streamOrConnectionError(1, ErrorCode.FLOW_CONTROL_ERROR),
         },
         {
           name: "the connection's window filled exactly (4 MiB over 65 streams) is fine",
@@ -694,7 +700,7 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
           name: "one octet beyond the connection's window: a connection error FLOW_CONTROL_ERROR",
           steps: [hello(), ...streamsOfConnection(), sync(), zeros(1, 1)],
           keepData: false,
-          expect: connectionError(E.FLOW_CONTROL_ERROR),
+          expect: connectionError(ErrorCode.FLOW_CONTROL_ERROR),
         },
       ],
     );
@@ -705,12 +711,14 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
       {
         name: "after a stream error the connection goes on: a new stream works",
         steps: [hello(), headers(1, [[":method", "POST"]], { endStream: true }), ...completedCall(3)],
-        expect: all(streamError(1, E.PROTOCOL_ERROR), (r) => assertAnswered(r, 3)),
+        expect: all(streamError(1, ErrorCode.PROTOCOL_ERROR), (r) => assertAnswered(r, 3)),
       },
       {
         name: "GOAWAY for a connection error names the last stream processed",
         steps: [hello(), ...completedCall(1), ...completedCall(3), windowUpdate(0, 0)],
-        expect: all(connectionError(E.PROTOCOL_ERROR), (r) => assert.equal(r.goaway!.lastStreamId, 3)),
+        expect: all(connectionError(ErrorCode.PROTOCOL_ERROR), (r) =>
+          assert.equal(r.goaway!.lastStreamId, 3),
+        ),
       },
       {
         name: "an unknown error code in RST_STREAM is not special",
