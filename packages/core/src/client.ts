@@ -93,7 +93,7 @@ function makeRequest(
         ? undefined
         : resolveDeadline(o.timeoutMs, o.deadline),
     compression: o.compression,
-    waitForReady: o.waitForReady ?? false,
+    waitForReady: o.waitForReady,
   } as ClientRequest;
 }
 

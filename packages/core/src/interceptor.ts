@@ -15,7 +15,8 @@ interface ClientRequestBase {
   /** Absolute deadline in ms since the epoch. */
   readonly deadline: number | undefined;
   readonly compression: string | undefined;
-  readonly waitForReady: boolean;
+  /** Wait for the channel to be ready; undefined: as the channel's method config says (default false). */
+  readonly waitForReady: boolean | undefined;
 }
 
 export type ClientRequest =

@@ -44,13 +44,33 @@ export {
   withSendOptions,
 } from "@grpc-ts/core";
 export type { CorsOptions } from "@grpc-ts/core/grpc-web";
-export type { BackoffOptions } from "./channel/backoff.js";
+export type { BackoffOptions } from "./client/backoff.js";
+export type {
+  Helper,
+  LoadBalancer,
+  LoadBalancerFactory,
+  Picker,
+  PickInfo,
+  PickResult,
+  Subchannel,
+  SubchannelState,
+} from "./client/balancer/balancer.js";
 export {
   type Channel,
   type ChannelOptions,
   type ConnectivityState,
   createChannel,
-} from "./channel/channel.js";
+} from "./client/channel.js";
+export type {
+  Endpoint,
+  ParsedTarget,
+  Resolver,
+  ResolverFactory,
+  ResolverListener,
+  ResolverOptions,
+  ResolverResult,
+} from "./client/resolver/resolver.js";
+export { ServiceConfigError } from "./client/service-config/service-config-error.js";
 export { defaultCompressions, deflate, gzip } from "./compression.js";
 export type { EngineName, FlowControlWindow } from "./http2/engine.js";
 export type { ClientTlsOptions } from "./http2/node-client.js";

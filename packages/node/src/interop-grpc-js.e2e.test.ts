@@ -23,7 +23,7 @@ import {
   RpcError,
 } from "@grpc-ts/core";
 import { decodeStatusProto, encodeStatusProto } from "@grpc-ts/core/protocol";
-import { type Channel, createChannel } from "./channel/channel.js";
+import { type Channel, createChannel } from "./client/channel.js";
 import { createClient } from "./index.js";
 import { createServer, type Server } from "./server/server.js";
 import { generateTestCerts, TEST_CLIENT_CN, TEST_SERVER_NAME, type TestCerts } from "./test-support/certs.js";

@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Code, RpcError } from "@grpc-ts/core";
-import { type Channel, createChannel } from "../channel/channel.js";
+import { type Channel, createChannel } from "../client/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
 import { Echo, sleep } from "../test-support/echo-impl.js";

@@ -16,7 +16,7 @@ import {
   type ServerConnectionListener,
 } from "@grpc-ts/http2";
 import { writeGoAway } from "@grpc-ts/http2/frame";
-import { type Channel, createChannel } from "../channel/channel.js";
+import { type Channel, createChannel } from "../client/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
 import { generateTestCerts, TEST_CLIENT_CN, type TestCerts } from "../test-support/certs.js";

@@ -16,7 +16,7 @@
  */
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { fieldsToObject } from "@grpc-ts/core/protocol";
+import type { HeaderFields } from "@grpc-ts/core/protocol";
 import {
   type ClientConnectionListener,
   type ClientStreamHandle,
@@ -26,7 +26,7 @@ import {
 } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { engineConnectionOptions } from "./engine.js";
-import { appendRegularFields } from "./header-fields.js";
+import { closeError } from "./reset-code.js";
 import type {
   ClientConnection,
   ClientStream,
@@ -100,18 +100,7 @@ class GrpcTsClientConnection
     return this.conn.acceptsStreams && !this.socket.destroyed;
   }
 
-  request(headers: OutHeaders, l: ClientStreamListener): ClientStream {
-    const fields = [
-      ":method",
-      (headers[":method"] as string | undefined) ?? "POST",
-      ":scheme",
-      this.scheme,
-      ":path",
-      headers[":path"] as string,
-      ":authority",
-      this.authority,
-    ];
-    appendRegularFields(fields, headers);
+  request(fields: HeaderFields, l: ClientStreamListener): ClientStream {
     const stream = new GrpcTsClientStream(this, l);
     // Streams being sent or answered keep the process alive; an idle connection does not.
     if (this.active++ === 0) this.socket.ref();
@@ -203,7 +192,7 @@ class GrpcTsClientConnection
   }
 
   onStreamHeaders(stream: GrpcTsClientStream, headers: string[]): void {
-    stream.listener.onHeaders(fieldsToObject(headers));
+    stream.listener.onHeaders(headers);
   }
 
   onStreamData(stream: GrpcTsClientStream, data: Uint8Array): void {
@@ -211,7 +200,7 @@ class GrpcTsClientConnection
   }
 
   onStreamTrailers(stream: GrpcTsClientStream, trailers: string[]): void {
-    stream.trailers(fieldsToObject(trailers));
+    stream.trailers(trailers);
   }
 
   onStreamEnd(stream: GrpcTsClientStream): void {
@@ -251,7 +240,9 @@ class GrpcTsClientConnection
 }
 
 /** One request stream of our engine, as the seam's ClientStream. */
-class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStream, InboxStream<InHeaders> {
+class GrpcTsClientStream
+  implements ClientStream, SocketDrainWaiter, ClosingStream, InboxStream<HeaderFields>
+{
   readonly listener: ClientStreamListener;
   handle!: ClientStreamHandle;
   closed = false;
@@ -259,7 +250,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
   private readonly connection: GrpcTsClientConnection;
   private paused = false;
   /** Data (and then trailers, close) that arrived while paused. */
-  inbox: StreamInbox<InHeaders> | undefined = undefined;
+  inbox: StreamInbox<HeaderFields> | undefined = undefined;
   private closeCode = 0;
   private diedWithConnection = false;
 
@@ -295,7 +286,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
     c.scheduleFlush();
   }
 
-  reset(code: number): void {
+  cancel(): void {
     if (this.closed) {
       // Closed, with events held for a reader that now gives up: tell the close at once.
       if (this.inbox?.closeHeld === true) {
@@ -306,7 +297,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
       }
       return;
     }
-    this.connection.conn.reset(this.handle, code);
+    this.connection.conn.reset(this.handle, ErrorCode.CANCEL);
     this.connection.scheduleFlush();
   }
 
@@ -327,7 +318,7 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
     takeData(this, chunk);
   }
 
-  trailers(trailers: InHeaders): void {
+  trailers(trailers: HeaderFields): void {
     takeEnd(this, trailers);
   }
 
@@ -355,12 +346,13 @@ class GrpcTsClientStream implements ClientStream, SocketDrainWaiter, ClosingStre
     this.connection.conn.consume(this.handle, chunk.length);
   }
 
-  readEnd(trailers: InHeaders): void {
+  readEnd(trailers: HeaderFields): void {
     this.listener.onTrailers(trailers);
   }
 
   readClose(): void {
+    const code = this.closeCode;
     const error = this.diedWithConnection ? this.connection.connectionError() : undefined;
-    this.listener.onClose(this.closeCode, error);
+    this.listener.onClose(closeError(code, error), code === ErrorCode.REFUSED_STREAM);
   }
 }

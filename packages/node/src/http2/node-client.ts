@@ -1,15 +1,16 @@
 import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { addAbortSignal } from "node:stream";
+import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
-import { headersFromRaw } from "./raw-headers.js";
+import { fieldsFromRaw } from "./raw-headers.js";
+import { closeError } from "./reset-code.js";
 import type {
   ClientConnection,
   ClientStream,
   ClientStreamListener,
   ConnectionListener,
   InHeaders,
-  OutHeaders,
 } from "./seam.js";
 
 export type { ClientTlsOptions, ConnectAddress, ConnectOptions } from "./client-socket.js";
@@ -72,16 +73,16 @@ class NodeClientConnection implements ClientConnection {
     return !this.#session.closed && !this.#session.destroyed;
   }
 
-  request(headers: OutHeaders, l: ClientStreamListener): ClientStream {
-    const req = this.#session.request(headers, { endStream: false });
+  request(fields: HeaderFields, l: ClientStreamListener): ClientStream {
+    const req = this.#session.request(fieldsToObject(fields), { endStream: false });
     if (this.#active++ === 0) this.#session.ref();
     let error: Error | undefined;
     req.on("response", (h: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
-      l.onHeaders(headersFromRaw(raw, h as InHeaders)),
+      l.onHeaders(fieldsFromRaw(raw, h as InHeaders)),
     );
     req.on("data", (chunk: Buffer) => l.onData(chunk));
     req.on("trailers", (t: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
-      l.onTrailers(headersFromRaw(raw, t as InHeaders)),
+      l.onTrailers(fieldsFromRaw(raw, t as InHeaders)),
     );
     req.on("error", (e: Error) => {
       error = e;
@@ -93,7 +94,12 @@ class NodeClientConnection implements ClientConnection {
       // reset it; it is a lost connection (UNAVAILABLE), not a cancellation.
       if (error === undefined && rstCode === http2.constants.NGHTTP2_CANCEL && this.#session.destroyed)
         error = this.#error ?? new Error("the connection closed");
-      l.onClose(rstCode, error);
+      // node:http2's own stream errors (ERR_HTTP2_STREAM_ERROR) come with a reset code, which says more.
+      const lost = error !== undefined && (error as { code?: string }).code !== "ERR_HTTP2_STREAM_ERROR";
+      l.onClose(
+        closeError(rstCode, lost ? error : undefined),
+        rstCode === http2.constants.NGHTTP2_REFUSED_STREAM,
+      );
     });
     return new NodeClientStream(req, l);
   }
@@ -131,16 +137,16 @@ class NodeClientStream implements ClientStream {
     if (chunk === undefined) this.#req.end();
     else this.#req.end(chunk);
   }
-  reset(code: number): void {
+  cancel(): void {
     const req = this.#req;
     if (req.destroyed) return;
-    if (code === http2.constants.NGHTTP2_CANCEL && !req.writableEnded) {
+    if (!req.writableEnded) {
       // close() would half-close first (END_STREAM, then RST_STREAM), which a server reads as a
       // complete request stream and may answer. Destroying with an AbortError sends only
       // RST_STREAM CANCEL.
       addAbortSignal(AbortSignal.abort(), req);
     } else {
-      req.close(code);
+      req.close(http2.constants.NGHTTP2_CANCEL);
     }
   }
   pause(): void {

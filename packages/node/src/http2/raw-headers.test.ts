@@ -1,25 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fieldsFromRaw, headersFromRaw } from "./raw-headers.js";
-
-describe("headersFromRaw", () => {
-  it("keeps repeated names apart as arrays, single ones as strings", () => {
-    assert.deepEqual(
-      headersFromRaw([":status", "200", "x-a", "1", "X-A", "2, 3", "x-b", "b", "x-a", "4"], {}),
-      {
-        ":status": "200",
-        "x-a": ["1", "2, 3", "4"],
-        "x-b": "b",
-      },
-    );
-  });
-
-  it("falls back to node's header object without a raw list", () => {
-    const fallback = { "x-a": "1, 2" };
-    assert.equal(headersFromRaw(undefined, fallback), fallback);
-    assert.equal(headersFromRaw([], fallback), fallback);
-  });
-});
+import { fieldsFromRaw } from "./raw-headers.js";
 
 describe("fieldsFromRaw", () => {
   it("lower-cases names and keeps order and repeats, after a prefix", () => {

@@ -5,8 +5,8 @@
  * PERMISSION_DENIED; every other code, those the table lists as INTERNAL and those it does not
  * list, is INTERNAL. The codes are the engine's one table (`ErrorCode`).
  */
-import { Code } from "@grpc-ts/core";
-import { ErrorCode } from "@grpc-ts/http2";
+import { Code, RpcError } from "@grpc-ts/core";
+import { ErrorCode, errorCodeName } from "@grpc-ts/http2";
 
 export function codeFromResetCode(errorCode: number): Code {
   switch (errorCode) {
@@ -21,4 +21,21 @@ export function codeFromResetCode(errorCode: number): Code {
     default:
       return Code.INTERNAL;
   }
+}
+
+/**
+ * Why a client stream ended without its response, as the core's `ClientStreamListener.onClose`
+ * takes it: a lost connection is UNAVAILABLE; a reset by the server has the status its code maps
+ * to; a stream that ended with NO_ERROR (or normally) has no error of its own.
+ */
+export function closeError(rstCode: number, connectionError: Error | undefined): RpcError | undefined {
+  if (connectionError !== undefined)
+    return new RpcError(Code.UNAVAILABLE, `the connection was lost: ${connectionError.message}`, {
+      cause: connectionError,
+    });
+  if (rstCode === ErrorCode.NO_ERROR) return undefined;
+  return new RpcError(
+    codeFromResetCode(rstCode),
+    `the server reset the stream with HTTP/2 error ${errorCodeName(rstCode)}`,
+  );
 }

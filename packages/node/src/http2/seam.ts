@@ -1,11 +1,17 @@
 /**
  * The seam between gRPC and an HTTP/2 engine. Everything above it (server calls, client calls,
  * channels) speaks only these interfaces, so that `node:http2` and our own engine are
- * interchangeable. The server's side of it (one incoming stream) is the core's `ServerStream`,
- * since the server's call handling is runtime-neutral; the engine, connection and client stream
- * interfaces are here. Listeners are objects, not closures, so a call can be its own listener.
+ * interchangeable. Its streams are the core's (`ServerStream`, `ClientStream`), since the call
+ * handling on both sides is runtime-neutral; the engine and connection interfaces are here. Listeners are objects, not closures, so a call can be its own listener.
  */
-export type { ServerStream, ServerStreamListener } from "@grpc-ts/core/protocol";
+import type { ClientStream, ClientStreamListener, HeaderFields } from "@grpc-ts/core/protocol";
+
+export type {
+  ClientStream,
+  ClientStreamListener,
+  ServerStream,
+  ServerStreamListener,
+} from "@grpc-ts/core/protocol";
 
 export type InHeaders = Readonly<Record<string, string | string[] | undefined>>;
 export type OutHeaders = Record<string, string | string[]>;
@@ -21,25 +27,6 @@ export interface ServerEngine {
   readonly connectionCount: number;
 }
 
-/** Events of one outgoing (client-side) stream. */
-export interface ClientStreamListener {
-  onHeaders(headers: InHeaders): void;
-  onData(chunk: Uint8Array): void;
-  onTrailers(trailers: InHeaders): void;
-  onDrain(): void;
-  /** The stream is gone. `rstCode` is the HTTP/2 code of a reset (0 after a normal end). */
-  onClose(rstCode: number, error: Error | undefined): void;
-}
-
-export interface ClientStream {
-  write(chunk: Uint8Array): boolean;
-  /** Half-closes, optionally with a last chunk. */
-  end(chunk?: Uint8Array): void;
-  reset(code: number): void;
-  pause(): void;
-  resume(): void;
-}
-
 /** Events of one client connection. */
 export interface ConnectionListener {
   onConnect(): void;
@@ -50,7 +37,8 @@ export interface ConnectionListener {
 }
 
 export interface ClientConnection {
-  request(headers: OutHeaders, listener: ClientStreamListener): ClientStream;
+  /** Opens a stream with the request's header fields (pseudo-header fields first). */
+  request(fields: HeaderFields, listener: ClientStreamListener): ClientStream;
   /** Streams open now. */
   readonly activeStreams: number;
   /**

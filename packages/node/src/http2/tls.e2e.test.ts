@@ -7,7 +7,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Code, codeName, type HandlerContext, RpcError } from "@grpc-ts/core";
-import { type ChannelOptions, createChannel } from "../channel/channel.js";
+import { type ChannelOptions, createChannel } from "../client/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type ListenOptions, type Server } from "../server/server.js";
 import {

@@ -5,16 +5,16 @@
  * Events reach the other side in later microtasks, in order, as over a connection: a side never
  * sees the other's reaction inside its own call.
  */
-import {
-  fieldsToObject,
-  type HeaderFields,
-  type ServerStream,
-  type ServerStreamListener,
+import type {
+  ClientStream,
+  ClientStreamListener,
+  HeaderFields,
+  ServerStream,
+  ServerStreamListener,
 } from "@grpc-ts/core/protocol";
 import { ErrorCode } from "@grpc-ts/http2";
 import { joined } from "../alloc.js";
-import { fieldsOf } from "../http2/header-fields.js";
-import type { ClientStream, ClientStreamListener, OutHeaders } from "../http2/seam.js";
+import { closeError } from "../http2/reset-code.js";
 
 /** Bytes waiting for a reader, past which its writer's `write` returns false until they drain. */
 const HIGH_WATER = 64 * 1024;
@@ -114,8 +114,8 @@ export class MemoryExchange implements ServerStream {
   #state: State = "open";
   #sent = false;
 
-  constructor(headers: OutHeaders, client: ClientStreamListener) {
-    this.requestFields = fieldsOf(headers);
+  constructor(fields: HeaderFields, client: ClientStreamListener) {
+    this.requestFields = fields;
     this.#client = client;
     this.#up = new Pipe(
       true,
@@ -145,8 +145,7 @@ export class MemoryExchange implements ServerStream {
   respond(fields: HeaderFields, endStream: boolean): void {
     if (this.#state === "closed" || this.#sent) return;
     this.#sent = true;
-    const headers = fieldsToObject(fields);
-    this.#down.event(() => this.#client.onHeaders(headers));
+    this.#down.event(() => this.#client.onHeaders(fields));
     if (endStream) this.#complete();
   }
 
@@ -158,8 +157,7 @@ export class MemoryExchange implements ServerStream {
   end(trailers: HeaderFields, lastChunk?: Uint8Array): void {
     if (this.#state === "closed") return;
     if (lastChunk !== undefined && lastChunk.length > 0) this.#down.push(lastChunk);
-    const t = fieldsToObject(trailers);
-    this.#down.event(() => this.#client.onTrailers(t));
+    this.#down.event(() => this.#client.onTrailers(trailers));
     this.#complete();
   }
 
@@ -183,7 +181,7 @@ export class MemoryExchange implements ServerStream {
       if (chunk !== undefined) this.#up.push(chunk);
       this.#up.event(() => this.#server.onEnd());
     },
-    reset: (code) => this.#reset(code),
+    cancel: () => this.#reset(ErrorCode.CANCEL),
     pause: () => this.#down.pause(),
     resume: () => this.#down.resume(),
   };
@@ -191,7 +189,7 @@ export class MemoryExchange implements ServerStream {
   /** The response is complete: the client reads it to the end; the server's stream is done. */
   #complete(): void {
     this.#state = "closed";
-    this.#down.event(() => this.#client.onClose(ErrorCode.NO_ERROR, undefined));
+    this.#down.event(() => this.#client.onClose(undefined, false));
     this.#up.abort(() => this.#server.onClose(ErrorCode.NO_ERROR));
   }
 
@@ -199,7 +197,9 @@ export class MemoryExchange implements ServerStream {
   #reset(code: number): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    this.#down.abort(() => this.#client.onClose(code, undefined));
+    this.#down.abort(() =>
+      this.#client.onClose(closeError(code, undefined), code === ErrorCode.REFUSED_STREAM),
+    );
     this.#up.abort(() => this.#server.onClose(code));
   }
 }

@@ -6,11 +6,16 @@
  * sides), with each exchange in memory (memory-stream.ts) instead of an HTTP/2 stream.
  */
 import { Code, RpcError, type ServiceImpl, type ServiceLike, type Transport } from "@grpc-ts/core";
-import { createCallHandler, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, Router } from "@grpc-ts/core/protocol";
+import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
+import {
+  Call,
+  createCallHandler,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  type OpenStream,
+  Router,
+} from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
-import { ClientCall, type ClientCallConfig } from "../channel/client-call.js";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
-import type { ClientConnection } from "../http2/seam.js";
 import type { ServerOptions } from "../server/server.js";
 import { VERSION } from "../version.js";
 import { MemoryExchange } from "./memory-stream.js";
@@ -69,37 +74,21 @@ export function createRouterTransport(
     grpcWeb: false,
   });
   const codecName = options.codec ?? "proto";
-  const config: ClientCallConfig = {
+  const config: GrpcAttemptConfig = {
     codecName,
     compression,
     defaultCompression: options.compression,
     maxReceiveMessageBytes,
     maxSendMessageBytes,
     userAgent: `grpc-ts-node/${VERSION} (router transport)`,
+    authority: "memory",
+    scheme: "http",
+    allocate: allocUnsafe,
   };
-  let active = 0;
-  const connection: ClientConnection = {
-    request(headers, listener) {
-      const exchange = new MemoryExchange(headers, {
-        onHeaders: (h) => listener.onHeaders(h),
-        onData: (d) => listener.onData(d),
-        onTrailers: (t) => listener.onTrailers(t),
-        onDrain: () => listener.onDrain(),
-        onClose(code, error) {
-          active--;
-          listener.onClose(code, error);
-        },
-      });
-      active++;
-      handler.handle(exchange);
-      return exchange.client;
-    },
-    get activeStreams() {
-      return active;
-    },
-    acceptsStreams: true,
-    close() {},
-    destroy() {},
+  const open: OpenStream = (fields, listener) => {
+    const exchange = new MemoryExchange(fields, listener);
+    handler.handle(exchange);
+    return exchange.client;
   };
   return {
     call(req) {
@@ -109,9 +98,7 @@ export function createRouterTransport(
           new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
         );
       }
-      const call = new ClientCall(req, config, codec);
-      call.start(connection);
-      return call.promise;
+      return new Call(req, (call) => new GrpcAttempt(call, config, codec).start(open)).begin();
     },
   };
 }

@@ -4,9 +4,10 @@
  * handle on one subchannel, so a connection survives a resolver update or a policy change. Each
  * handle is one reference; when the last is dropped the subchannel closes its connection.
  */
-import type { BackoffOptions } from "../../channel/backoff.js";
+
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection } from "../../http2/seam.js";
+import type { BackoffOptions } from "../backoff.js";
 import type { Subchannel, SubchannelState } from "../balancer/balancer.js";
 import type { Clock } from "../clock.js";
 import { addressName, type Connector, createSubchannel, type SharedSubchannel } from "./subchannel.js";

@@ -12,9 +12,9 @@
  * it, while its connection stays open for the calls already on it.
  */
 import { Code, RpcError } from "@grpc-ts/core";
-import { Backoff, type BackoffOptions } from "../../channel/backoff.js";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
+import { Backoff, type BackoffOptions } from "../backoff.js";
 import type { SubchannelState } from "../balancer/balancer.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { Watchers } from "./watchers.js";

@@ -1,0 +1,568 @@
+/**
+ * The channel: a target's calls, through its layers. The resolver (resolver/) turns the target
+ * into endpoints and maybe a service config; the service config (service-config/) picks the
+ * load-balancing policy and the method configs; the policy (balancer/) makes subchannels (one
+ * connection to one address each, shared in a pool: subchannel/) and gives a picker; each call
+ * (the core's `Call`, with a gRPC attempt) asks the picker where to go, and waits in the queue
+ * while the picker says so. An idle channel (no call for `idleTimeoutMs`) drops its resolver,
+ * policy and connections, and the next call wakes it.
+ */
+import { Code, type Compression, type Metadata, RpcError, type Transport } from "@grpc-ts/core";
+import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
+import {
+  Call,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  type DeadlineTimer,
+  startDeadlineTimer,
+} from "@grpc-ts/core/protocol";
+import { allocUnsafe } from "../alloc.js";
+import { createCompressionRegistry, defaultCompressions } from "../compression.js";
+import {
+  checkFlowControlWindow,
+  type EngineName,
+  type FlowControlWindow,
+  resolveEngine,
+} from "../http2/engine.js";
+import { connectGrpcTsHttp2 } from "../http2/grpc-ts-client.js";
+import { type ClientTlsOptions, connectNodeHttp2 } from "../http2/node-client.js";
+import { VERSION } from "../version.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import type {
+  ConnectivityState,
+  Helper,
+  LoadBalancer,
+  LoadBalancerFactory,
+  Picker,
+  PickInfo,
+} from "./balancer/balancer.js";
+import { QUEUE_PICKER } from "./balancer/pickers.js";
+import { type BalancerRegistry, createBalancerRegistry } from "./balancer/registry.js";
+import { type Clock, realClock, type TimerHandle } from "./clock.js";
+import { type HealthWatcher, watchSubchannelHealth } from "./health/health-watcher.js";
+import { createResolverRegistry, defaultResolverOptions } from "./resolver/registry.js";
+import type { Resolver, ResolverFactory, ResolverListener, ResolverResult } from "./resolver/resolver.js";
+import { parseTarget } from "./resolver/target.js";
+import { createMethodConfigIndex, type MethodConfigLookup } from "./service-config/method-config.js";
+import { parseServiceConfig } from "./service-config/parse-service-config.js";
+import type { MethodConfig, ServiceConfig } from "./service-config/service-config.js";
+import { createSubchannelPool, type SubchannelPool } from "./subchannel/pool.js";
+import type { SharedSubchannel } from "./subchannel/subchannel.js";
+
+export type { ConnectivityState } from "./balancer/balancer.js";
+
+export interface ChannelOptions {
+  /** Connect with TLS (`{}` trusts the system's CAs); without it the channel speaks h2c (plaintext). */
+  readonly tls?: ClientTlsOptions;
+  /** Message codec: `proto` (default, `application/grpc`) or `json` (`application/grpc+json`). */
+  readonly codec?: string;
+  /** Compress request messages with this algorithm by default (per call: `compression`). */
+  readonly compression?: string;
+  /** Algorithms offered for responses (default gzip and deflate). */
+  readonly compressions?: readonly Compression[];
+  /** Largest response message accepted, after decompression (default 4 MiB). */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest request message sent (default unlimited). */
+  readonly maxSendMessageBytes?: number;
+  /** Prepended to the `user-agent` header. */
+  readonly userAgent?: string;
+  /** Reconnection backoff of each subchannel (connection-backoff.md defaults). */
+  readonly backoff?: BackoffOptions;
+  /**
+   * The HTTP/2 engine: `node` (node:http2) or `grpc-ts` (our own). Default: the environment
+   * variable GRPC_TS_HTTP2_ENGINE, else our own (see http2/engine.ts).
+   */
+  readonly engine?: EngineName;
+  /**
+   * Receive flow-control windows. `"adaptive"` (the default): on our engine, each stream's window
+   * starts at 65,535 octets and the connection's at 4 MiB, and both grow (up to 16 MiB) to the
+   * bandwidth-delay product measured with PINGs while they hold the server's sending back, as in
+   * grpc-go and C-core. A number fixes each stream's window at that many octets (65535 or more;
+   * on our engine the connection's at the larger of it and 4 MiB) and sends no such PINGs.
+   * node:http2 (`engine: "node"`) only takes a fixed stream window from it.
+   */
+  readonly flowControlWindow?: FlowControlWindow;
+  /** Resolvers for more schemes (or in place of a built-in one of the same scheme). */
+  readonly resolvers?: readonly ResolverFactory[];
+  /** Load-balancing policies to choose from by name in the service config, besides the built-ins. */
+  readonly loadBalancers?: readonly LoadBalancerFactory[];
+  /**
+   * The default service config (service_config.md), as JSON text or its parsed value: used until
+   * the resolver gives one, and whenever it gives none. Invalid: `createChannel` throws.
+   */
+  readonly serviceConfig?: string | object;
+  /** Ignore service configs from the resolver (use `serviceConfig` only). */
+  readonly disableResolverServiceConfig?: boolean;
+  /** DNS: at most one resolution per this many ms (default 30 000). */
+  readonly dnsMinResolutionIntervalMs?: number;
+  /** DNS: resolve again every this many ms as well (default: only when the policy asks). */
+  readonly dnsPeriodicResolutionMs?: number;
+  /** DNS: read the service config from the name's TXT record (default false). */
+  readonly dnsServiceConfig?: boolean;
+  /** With no call for this long, the channel drops its connections and resolver (default 30 min; 0: never). */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface Channel extends Transport {
+  readonly target: string;
+  /** The connectivity state; with `connect` true, an IDLE channel starts connecting. */
+  getState(connect?: boolean): ConnectivityState;
+  /** Calls `listener` on every state change; returns a function that stops it. */
+  onStateChange(listener: (state: ConnectivityState) => void): () => void;
+  /** Connects and resolves when READY; rejects with UNAVAILABLE/DEADLINE_EXCEEDED otherwise. */
+  waitForReady(options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<void>;
+  /** Stops new calls, lets running ones finish, then closes the connections. */
+  close(): void;
+}
+
+/** What a test may replace: the clock of every layer, and the randomness of the policies. */
+export interface ChannelInternals {
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+const DEFAULT_POLICY = "pick_first";
+const NO_CONFIG: ServiceConfig = { loadBalancing: undefined, methodConfigs: [] };
+
+/** The channel's state: only an ACTIVE channel has a resolver, a policy and a picker. */
+type ChannelState =
+  | { readonly kind: "IDLE" }
+  | {
+      readonly kind: "ACTIVE";
+      readonly resolver: Resolver;
+      policy: { readonly name: string; readonly balancer: LoadBalancer } | undefined;
+      connectivity: ConnectivityState;
+      picker: Picker;
+    }
+  | { readonly kind: "SHUTDOWN" };
+
+const IDLE: ChannelState = { kind: "IDLE" };
+const SHUTDOWN: ChannelState = { kind: "SHUTDOWN" };
+
+/** A channel to `target` (naming.md: `dns:///host:port`, `ipv4:...`, `unix:...`, or your scheme). */
+export function createChannel(target: string, options: ChannelOptions = {}): Channel {
+  return createChannelWith(target, options, {});
+}
+
+export function createChannelWith(
+  target: string,
+  options: ChannelOptions,
+  internals: ChannelInternals,
+): Channel {
+  const clock = internals.clock ?? realClock;
+  const resolvers = createResolverRegistry(options.resolvers);
+  const parsed = parseTarget(target, resolvers);
+  const resolverFactory = resolvers.get(parsed.scheme)!;
+  const resolverOptions = defaultResolverOptions({
+    clock,
+    ...(options.dnsMinResolutionIntervalMs === undefined
+      ? {}
+      : { dnsMinResolutionIntervalMs: options.dnsMinResolutionIntervalMs }),
+    ...(options.dnsPeriodicResolutionMs === undefined
+      ? {}
+      : { dnsPeriodicResolutionMs: options.dnsPeriodicResolutionMs }),
+    ...(options.dnsServiceConfig === undefined ? {} : { dnsServiceConfig: options.dnsServiceConfig }),
+  });
+  // The target is checked now: a resolver is made here once (and again on each wake from IDLE).
+  let nextResolver: Resolver | undefined = resolverFactory.create(parsed, resolverOptions);
+  const authority = resolverFactory.defaultAuthority(parsed);
+  const balancers: BalancerRegistry = createBalancerRegistry(options.loadBalancers, {
+    clock,
+    ...(internals.random === undefined ? {} : { random: internals.random }),
+  });
+  const lookupPolicy = (name: string) => balancers.get(name);
+  const defaultConfig: ServiceConfig =
+    options.serviceConfig === undefined ? NO_CONFIG : parseServiceConfig(options.serviceConfig, lookupPolicy);
+  const engineName = resolveEngine(options.engine);
+  checkFlowControlWindow(options.flowControlWindow);
+  const connectHttp2 = engineName === "grpc-ts" ? connectGrpcTsHttp2 : connectNodeHttp2;
+  const codecName = options.codec ?? "proto";
+  const maxReceive = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
+  const maxSend = options.maxSendMessageBytes ?? Number.POSITIVE_INFINITY;
+  const attemptConfig: GrpcAttemptConfig = {
+    codecName,
+    compression: createCompressionRegistry(options.compressions ?? defaultCompressions),
+    defaultCompression: options.compression,
+    maxReceiveMessageBytes: maxReceive,
+    maxSendMessageBytes: maxSend,
+    userAgent: `${options.userAgent === undefined ? "" : `${options.userAgent} `}grpc-ts-node/${VERSION}`,
+    authority,
+    scheme: options.tls === undefined ? "http" : "https",
+    allocate: allocUnsafe,
+  };
+  const pool: SubchannelPool = createSubchannelPool({
+    clock,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(internals.random === undefined ? {} : { random: internals.random }),
+    connector: (address, listener) =>
+      connectHttp2(
+        {
+          address,
+          authority,
+          tls: options.tls,
+          ...(options.flowControlWindow === undefined
+            ? {}
+            : { flowControlWindow: options.flowControlWindow }),
+        },
+        listener,
+      ),
+  });
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+
+  let state: ChannelState = IDLE;
+  const listeners = new Set<(s: ConnectivityState) => void>();
+  /** Calls waiting for a picker that places them. */
+  let queue: Call[] = [];
+  /** Calls that have not ended (for the idle timer). */
+  let running = 0;
+  let idleTimer: TimerHandle | undefined;
+  /** While calls wait, something must keep the process alive: the subchannels' timers do not. */
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  let config: ServiceConfig = defaultConfig;
+  let lastGoodResolverConfig: ServiceConfig | undefined;
+  let methodConfigOf: MethodConfigLookup = createMethodConfigIndex(defaultConfig);
+  const attemptConfigs = new WeakMap<MethodConfig, GrpcAttemptConfig>();
+  const health = new Map<SharedSubchannel, HealthWatcher>();
+  const resolution = new Backoff(options.backoff);
+  let resolutionTimer: TimerHandle | undefined;
+  /** Reused for every pick: picks are synchronous. */
+  const pickInfo: { path: string; metadata: Metadata | undefined } = { path: "", metadata: undefined };
+
+  function publicState(): ConnectivityState {
+    return state.kind === "ACTIVE" ? state.connectivity : state.kind;
+  }
+
+  function notify(): void {
+    const s = publicState();
+    for (const l of [...listeners]) l(s);
+  }
+
+  // ---- waking and sleeping ----
+
+  function exitIdle(): void {
+    if (state.kind !== "IDLE") return;
+    const resolver = nextResolver ?? resolverFactory.create(parsed, resolverOptions);
+    nextResolver = undefined;
+    state = { kind: "ACTIVE", resolver, policy: undefined, connectivity: "CONNECTING", picker: QUEUE_PICKER };
+    notify();
+    resolver.start(resolverListener(resolver));
+  }
+
+  /** No call for `idleTimeoutMs`: drop the resolver, the policy and (through it) the connections. */
+  function enterIdle(): void {
+    if (state.kind !== "ACTIVE" || running > 0 || queue.length > 0) return;
+    const s = state;
+    state = IDLE;
+    stopResolution(s);
+    notify();
+  }
+
+  function stopResolution(s: Extract<ChannelState, { kind: "ACTIVE" }>): void {
+    resolutionTimer?.cancel();
+    resolutionTimer = undefined;
+    s.resolver.close();
+    s.policy?.balancer.close();
+    s.policy = undefined;
+    for (const w of health.values()) w.stop();
+    health.clear();
+  }
+
+  function armIdleTimer(): void {
+    idleTimer?.cancel();
+    idleTimer = undefined;
+    if (idleTimeoutMs <= 0 || state.kind !== "ACTIVE") return;
+    idleTimer = clock.setTimeout(() => {
+      idleTimer = undefined;
+      enterIdle();
+    }, idleTimeoutMs);
+    idleTimer.unref();
+  }
+
+  // ---- resolver results ----
+
+  function resolverListener(resolver: Resolver): ResolverListener {
+    return {
+      onResult(result) {
+        if (state.kind !== "ACTIVE" || state.resolver !== resolver) return;
+        resolution.reset();
+        applyResult(state, result);
+      },
+      onError(error) {
+        if (state.kind !== "ACTIVE" || state.resolver !== resolver) return;
+        const s = state;
+        const policy = s.policy ?? switchPolicy(s, DEFAULT_POLICY);
+        policy.balancer.resolverError(
+          new RpcError(Code.UNAVAILABLE, `cannot resolve ${target}: ${error.rawMessage}`, { cause: error }),
+        );
+        // Resolve again after a backoff (the resolver waits to be asked).
+        resolutionTimer?.cancel();
+        resolutionTimer = clock.setTimeout(() => {
+          resolutionTimer = undefined;
+          if (state.kind === "ACTIVE" && state.resolver === resolver) resolver.resolveNow();
+        }, resolution.next());
+        resolutionTimer.unref();
+      },
+    };
+  }
+
+  function applyResult(s: Extract<ChannelState, { kind: "ACTIVE" }>, result: ResolverResult): void {
+    let chosen: ServiceConfig;
+    if (options.disableResolverServiceConfig === true) chosen = defaultConfig;
+    else if (result.serviceConfigError !== undefined || result.serviceConfig !== undefined) {
+      let error: RpcError | undefined = result.serviceConfigError;
+      let fromResolver: ServiceConfig | undefined;
+      if (error === undefined) {
+        try {
+          fromResolver = parseServiceConfig(result.serviceConfig, lookupPolicy);
+        } catch (e) {
+          error = RpcError.from(e, Code.UNAVAILABLE);
+        }
+      }
+      if (fromResolver !== undefined) {
+        lastGoodResolverConfig = fromResolver;
+        chosen = fromResolver;
+      } else if (lastGoodResolverConfig !== undefined) {
+        // A bad config keeps the last good one (service_config.md).
+        chosen = lastGoodResolverConfig;
+      } else {
+        // Never a good one: calls fail, naming the error, until the resolver gives a good one.
+        const policy = s.policy ?? switchPolicy(s, DEFAULT_POLICY);
+        policy.balancer.resolverError(
+          new RpcError(
+            Code.UNAVAILABLE,
+            `the service config of ${target} is invalid: ${error?.rawMessage ?? error?.message ?? "unknown"}`,
+          ),
+        );
+        return;
+      }
+    } else chosen = defaultConfig;
+    if (chosen !== config) {
+      config = chosen;
+      methodConfigOf = createMethodConfigIndex(chosen);
+    }
+    const name = chosen.loadBalancing?.name ?? DEFAULT_POLICY;
+    const policyConfig = chosen.loadBalancing?.config ?? balancers.get(DEFAULT_POLICY)!.parseConfig({});
+    const policy = s.policy?.name === name ? s.policy : switchPolicy(s, name);
+    policy.balancer.update(result.endpoints, policyConfig);
+  }
+
+  function switchPolicy(
+    s: Extract<ChannelState, { kind: "ACTIVE" }>,
+    name: string,
+  ): { readonly name: string; readonly balancer: LoadBalancer } {
+    const old = s.policy;
+    const factory = balancers.get(name)!;
+    const policy = { name, balancer: undefined as unknown as LoadBalancer };
+    const helper: Helper = {
+      createSubchannel(address) {
+        const handle = pool.acquire(address);
+        const serviceName = config.healthCheck?.serviceName;
+        // pick_first does no health checking (A17): only the policies that spread calls do.
+        if (serviceName !== undefined && name !== DEFAULT_POLICY && !health.has(handle.shared)) {
+          health.set(
+            handle.shared,
+            watchSubchannelHealth(handle.shared, serviceName, attemptConfig, clock, options.backoff),
+          );
+        }
+        return handle;
+      },
+      updateState(connectivity, picker) {
+        if (state.kind !== "ACTIVE" || state.policy !== policy) return;
+        const changed = state.connectivity !== connectivity;
+        state.connectivity = connectivity;
+        state.picker = picker;
+        if (changed) notify();
+        retryQueued();
+      },
+      requestReresolution() {
+        if (state.kind === "ACTIVE" && state.policy === policy) state.resolver.resolveNow();
+      },
+    };
+    policy.balancer = factory.create(helper);
+    s.policy = policy;
+    old?.balancer.close();
+    return policy;
+  }
+
+  // ---- calls ----
+
+  function attemptConfigFor(mc: MethodConfig | undefined): GrpcAttemptConfig {
+    if (
+      mc === undefined ||
+      (mc.maxRequestMessageBytes === undefined && mc.maxResponseMessageBytes === undefined)
+    )
+      return attemptConfig;
+    let c = attemptConfigs.get(mc);
+    if (c === undefined) {
+      c = {
+        ...attemptConfig,
+        maxReceiveMessageBytes: Math.min(maxReceive, mc.maxResponseMessageBytes ?? maxReceive),
+        maxSendMessageBytes: Math.min(maxSend, mc.maxRequestMessageBytes ?? maxSend),
+      };
+      attemptConfigs.set(mc, c);
+    }
+    return c;
+  }
+
+  function startAttempt(call: Call): void {
+    if (state.kind === "IDLE") exitIdle();
+    place(call);
+  }
+
+  /** Asks the picker where `call` goes, and starts its attempt there, queues it, or fails it. */
+  function place(call: Call): void {
+    if (call.done) return;
+    if (state.kind === "SHUTDOWN") {
+      call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      return;
+    }
+    if (state.kind !== "ACTIVE") {
+      enqueue(call);
+      return;
+    }
+    const req = call.request;
+    pickInfo.path = req.method.path;
+    pickInfo.metadata = req.header;
+    const result = state.picker.pick(pickInfo as PickInfo);
+    pickInfo.metadata = undefined;
+    switch (result.kind) {
+      case "pick": {
+        const connection = pool.connectionOf(result.subchannel);
+        if (connection === undefined || !connection.acceptsStreams) {
+          // The picker is behind the connection (it closed, or stopped taking streams before its
+          // GOAWAY came): the subchannel learns it, and the call waits for the next picker.
+          if (connection !== undefined)
+            (result.subchannel as { shared?: SharedSubchannel }).shared?.retire(connection);
+          enqueue(call);
+          return;
+        }
+        const mc = methodConfigOf(req.method.path);
+        const codec = req.method.codecs[codecName];
+        if (codec === undefined) {
+          call.fail(
+            new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
+          );
+          return;
+        }
+        new GrpcAttempt(call, attemptConfigFor(mc), codec).start((fields, l) =>
+          connection.request(fields, l),
+        );
+        return;
+      }
+      case "queue":
+        enqueue(call);
+        return;
+      case "fail":
+        if (call.waitForReady) enqueue(call);
+        else call.fail(result.error);
+        return;
+      case "drop":
+        call.fail(result.error);
+        return;
+    }
+  }
+
+  function enqueue(call: Call): void {
+    queue.push(call);
+    if (keepAlive === undefined) keepAlive = setInterval(() => {}, 1 << 30);
+  }
+
+  function retryQueued(): void {
+    if (queue.length === 0) return;
+    const waiting = queue;
+    queue = [];
+    for (const call of waiting) place(call);
+    if (queue.length === 0 && keepAlive !== undefined) {
+      clearInterval(keepAlive);
+      keepAlive = undefined;
+    }
+  }
+
+  function callEnded(): void {
+    if (--running === 0) armIdleTimer();
+  }
+
+  const channel: Channel = {
+    target,
+    call(req) {
+      if (state.kind === "SHUTDOWN")
+        return Promise.reject(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+      if (req.method.codecs[codecName] === undefined)
+        return Promise.reject(
+          new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
+        );
+      const mc = methodConfigOf(req.method.path);
+      let r = req;
+      if (mc !== undefined) {
+        const timeout = mc.timeoutMs;
+        const deadline =
+          timeout === undefined
+            ? req.deadline
+            : Math.min(req.deadline ?? Number.POSITIVE_INFINITY, Date.now() + timeout);
+        const waitForReady = req.waitForReady ?? mc.waitForReady;
+        if (deadline !== req.deadline || waitForReady !== req.waitForReady)
+          r = { ...req, deadline, waitForReady };
+      }
+      running++;
+      idleTimer?.cancel();
+      idleTimer = undefined;
+      return new Call(r, startAttempt, callEnded).begin();
+    },
+    getState(connect = false) {
+      if (connect && state.kind === "IDLE") exitIdle();
+      return publicState();
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForReady(o = {}) {
+      return new Promise<void>((resolve, reject) => {
+        let timer: DeadlineTimer | undefined;
+        const done = (err?: RpcError) => {
+          stop();
+          timer?.cancel();
+          o.signal?.removeEventListener("abort", onAbort);
+          if (state.kind === "ACTIVE" && running === 0) armIdleTimer();
+          if (err === undefined) resolve();
+          else reject(err);
+        };
+        const onAbort = () => done(RpcError.from(o.signal?.reason, Code.CANCELLED));
+        const lastError = (): string => {
+          if (state.kind !== "ACTIVE") return "";
+          const r = state.picker.pick({ path: "", metadata: undefined as unknown as Metadata });
+          return r.kind === "fail" || r.kind === "drop" ? `: ${r.error.rawMessage}` : "";
+        };
+        const stop = channel.onStateChange((s) => {
+          if (s === "READY") done();
+          else if (s === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+          else if (s === "IDLE") exitIdle();
+        });
+        if (o.timeoutMs !== undefined) {
+          timer = startDeadlineTimer(Date.now() + o.timeoutMs, () =>
+            done(
+              new RpcError(Code.DEADLINE_EXCEEDED, `channel not ready after ${o.timeoutMs} ms${lastError()}`),
+            ),
+          );
+        }
+        o.signal?.addEventListener("abort", onAbort, { once: true });
+        const now = publicState();
+        if (now === "READY") done();
+        else if (now === "SHUTDOWN") done(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
+        else if (state.kind === "IDLE") exitIdle();
+      });
+    },
+    close() {
+      if (state.kind === "SHUTDOWN") return;
+      const s = state;
+      state = SHUTDOWN;
+      idleTimer?.cancel();
+      nextResolver?.close();
+      if (s.kind === "ACTIVE") stopResolution(s);
+      pool.close();
+      notify();
+      retryQueued();
+    },
+  };
+  return channel;
+}
