@@ -3,17 +3,20 @@
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
-import { Code, createChannel, createClient, defineService, type Serializer } from "./index.js";
-import { Echo } from "./test-support/gen/echo_pb.js";
 import {
   assertBytes,
   collect,
+  Echo,
   type EchoHarness,
+  envelope,
   expectRpcError,
+  grpcHeaders,
+  rawCall,
   startEcho,
   startServer,
-} from "./test-support/harness.js";
-import { envelope, grpcHeaders, rawCall, statusOf } from "./test-support/raw-client.js";
+  statusOf,
+} from "@grpc-ts/testing";
+import { Code, createChannel, createClient, defineService, type Serializer } from "./index.js";
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const parse = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));

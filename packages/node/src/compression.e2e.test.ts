@@ -6,17 +6,21 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, createChannel, createClient, type HandlerContext, wasCompressed } from "./index.js";
-import { Echo, EchoRequestSchema } from "./test-support/gen/echo_pb.js";
 import {
   assertBytes,
   collect,
+  Echo,
   type EchoHarness,
+  EchoRequestSchema,
+  envelope,
   expectRpcError,
+  grpcHeaders,
+  rawCall,
   startEcho,
+  statusOf,
   within,
-} from "./test-support/harness.js";
-import { envelope, grpcHeaders, rawCall, statusOf } from "./test-support/raw-client.js";
+} from "@grpc-ts/testing";
+import { Code, createChannel, createClient, type HandlerContext, wasCompressed } from "./index.js";
 
 const gzipAsync = promisify(zlib.gzip);
 

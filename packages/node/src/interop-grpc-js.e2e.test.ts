@@ -24,11 +24,15 @@ import {
   Metadata,
   RpcError,
 } from "@grpc-ts/core";
-import { type Channel, createChannel } from "./channel/channel.js";
-import { createClient } from "./index.js";
-import { createServer, type Server } from "./server/server.js";
-import { generateTestCerts, TEST_CLIENT_CN, TEST_SERVER_NAME, type TestCerts } from "./test-support/certs.js";
-import { createEchoImpl, Echo, type EchoMethodName } from "./test-support/echo-impl.js";
+import {
+  createEchoImpl,
+  Echo,
+  type EchoMethodName,
+  generateTestCerts,
+  TEST_CLIENT_CN,
+  TEST_SERVER_NAME,
+  type TestCerts,
+} from "@grpc-ts/testing";
 import {
   isServiceError,
   JsEchoClient,
@@ -39,7 +43,10 @@ import {
   nextEvent,
   readAll,
   startJsEchoServer,
-} from "./test-support/grpc-js-peer.js";
+} from "@grpc-ts/testing/grpc-js";
+import { type Channel, createChannel } from "./channel/channel.js";
+import { createClient } from "./index.js";
+import { createServer, type Server } from "./server/server.js";
 
 /** Every call is bounded by a deadline, and every wait by this, so that nothing hangs. */
 const TIMEOUT_MS = 5_000;

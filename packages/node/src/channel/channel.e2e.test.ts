@@ -6,10 +6,15 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import {
+  createEchoService,
+  Echo,
+  expectRpcError,
+  type ServerHandle,
+  startServer,
+  within,
+} from "@grpc-ts/testing";
 import { Code, type ConnectivityState, createChannel, createClient, type HandlerContext } from "../index.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, type ServerHandle, startServer, within } from "../test-support/harness.js";
 
 /** A loopback port that nothing listens on (bound and released). */
 async function freePort(host = "127.0.0.1"): Promise<number> {

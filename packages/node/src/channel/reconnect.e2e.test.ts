@@ -4,14 +4,17 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 import { after, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import {
+  CHILD_WAIT_FOR_READY,
+  type ChildServer,
+  Echo,
+  expectRpcError,
+  REPO_ROOT,
+  startChildServer,
+  startServer,
+  within,
+} from "@grpc-ts/testing";
 import { Code, createChannel, createClient } from "../index.js";
-import { type ChildServer, startChildServer } from "../test-support/child-process.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, startServer, within } from "../test-support/harness.js";
-
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
-const clientScript = fileURLToPath(new URL("../test-support/child-wait-for-ready.ts", import.meta.url));
 
 const children: ChildServer[] = [];
 const closers: (() => void)[] = [];
@@ -70,9 +73,9 @@ it("a script's waitForReady call keeps its process alive until a server comes up
 
   const child = spawn(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", clientScript, `127.0.0.1:${port}`],
+    ["--conditions=source", "--import", "tsx", CHILD_WAIT_FOR_READY, `127.0.0.1:${port}`],
     {
-      cwd: root,
+      cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

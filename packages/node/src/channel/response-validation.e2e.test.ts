@@ -3,11 +3,18 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  answer,
+  collect,
+  Echo,
+  EchoResponseSchema,
+  envelope,
+  expectRpcError,
+  type RawServer,
+  startRawServer,
+  within,
+} from "@grpc-ts/testing";
 import { Code, createChannel, createClient } from "../index.js";
-import { Echo, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
-import { collect, expectRpcError, within } from "../test-support/harness.js";
-import { envelope } from "../test-support/raw-client.js";
-import { answer, type RawServer, startRawServer } from "../test-support/raw-server.js";
 
 const response = (message: string) =>
   envelope(toBinary(EchoResponseSchema, create(EchoResponseSchema, { message })));

@@ -9,10 +9,10 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Code, RpcError } from "@grpc-ts/core";
+import { Echo, sleep } from "@grpc-ts/testing";
 import { type Channel, createChannel } from "../channel/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
-import { Echo, sleep } from "../test-support/echo-impl.js";
 
 const TIMEOUT_MS = 5_000;
 

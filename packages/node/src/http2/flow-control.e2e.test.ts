@@ -10,10 +10,16 @@ import { createHash } from "node:crypto";
 import * as net from "node:net";
 import { Transform, type TransformCallback } from "node:stream";
 import { after, describe, test } from "node:test";
+import {
+  type ChildServer,
+  Echo,
+  type EchoRequestInit,
+  type ServerHandle,
+  startChildServer,
+  startServer,
+  within,
+} from "@grpc-ts/testing";
 import { createChannel, createClient, createServer, type FlowControlWindow } from "../index.js";
-import { type ChildServer, startChildServer } from "../test-support/child-process.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { type EchoRequestInit, type ServerHandle, startServer, within } from "../test-support/harness.js";
 
 /** The payload of our engine's BDP probe PINGs. */
 const PROBE = Buffer.from("6264702d67747301", "hex");

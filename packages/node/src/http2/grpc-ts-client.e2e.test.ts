@@ -16,13 +16,20 @@ import {
   type ServerConnectionListener,
   writeGoAway,
 } from "@grpc-ts/http2";
+import {
+  assertBytes,
+  createEchoService,
+  Echo,
+  expectRpcError,
+  generateTestCerts,
+  sleep,
+  TEST_CLIENT_CN,
+  type TestCerts,
+  within,
+} from "@grpc-ts/testing";
 import { type Channel, createChannel } from "../channel/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
-import { generateTestCerts, TEST_CLIENT_CN, type TestCerts } from "../test-support/certs.js";
-import { createEchoService, sleep } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { assertBytes, expectRpcError, within } from "../test-support/harness.js";
 import type { EngineName } from "./engine.js";
 
 /** Every call here has a deadline, so a failure shows as an error, not a hang. */

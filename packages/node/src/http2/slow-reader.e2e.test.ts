@@ -22,9 +22,15 @@ import {
   writeSettingsAck,
   writeWindowUpdate,
 } from "@grpc-ts/http2";
-import { createEchoService, sleep } from "../test-support/echo-service.js";
-import { Echo, EchoRequestSchema, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
-import { type ServerHandle, startServer } from "../test-support/harness.js";
+import {
+  createEchoService,
+  Echo,
+  EchoRequestSchema,
+  EchoResponseSchema,
+  type ServerHandle,
+  sleep,
+  startServer,
+} from "@grpc-ts/testing";
 
 /** A raw HTTP/2 client: what it sends is up to the test; what it receives is recorded. */
 class RawClient implements FrameHandler {

@@ -8,16 +8,18 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { HandlerContext } from "@grpc-ts/core";
 import { Code, codeName, RpcError } from "@grpc-ts/core";
-import { type ChannelOptions, createChannel } from "../channel/channel.js";
-import { createClient } from "../index.js";
-import { createServer, type ListenOptions, type Server } from "../server/server.js";
 import {
+  createEchoImpl,
+  Echo,
+  type EchoMethodName,
   generateTestCerts,
   TEST_CLIENT_CN,
   TEST_SERVER_NAME,
   type TestCerts,
-} from "../test-support/certs.js";
-import { createEchoImpl, Echo, type EchoMethodName } from "../test-support/echo-impl.js";
+} from "@grpc-ts/testing";
+import { type ChannelOptions, createChannel } from "../channel/channel.js";
+import { createClient } from "../index.js";
+import { createServer, type ListenOptions, type Server } from "../server/server.js";
 
 /** Every call in this file is bounded by this deadline, so a failure shows as an error, not a hang. */
 const CALL_TIMEOUT_MS = 5_000;

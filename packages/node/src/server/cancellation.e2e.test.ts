@@ -1,8 +1,6 @@
 // Cancellation both ways: a client that aborts or stops reading, and a handler that fails mid-stream.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, createWritableIterable, RpcError } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
 import {
   aborted,
   type Deferred,
@@ -10,9 +8,11 @@ import {
   type EchoHarness,
   type EchoRequestInit,
   expectRpcError,
+  sleep,
   startEcho,
   within,
-} from "../test-support/harness.js";
+} from "@grpc-ts/testing";
+import { Code, createWritableIterable, RpcError } from "../index.js";
 
 /** What the server saw of the latest call of each method. */
 interface Seen {

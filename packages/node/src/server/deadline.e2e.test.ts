@@ -1,17 +1,19 @@
 // Deadlines end to end: propagation (grpc-timeout), expiry on both sides, and the handler's signal.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, type HandlerContext, RpcError } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
 import {
   aborted,
   deferred,
   type EchoHarness,
   expectRpcError,
+  grpcHeaders,
+  rawCall,
+  sleep,
   startEcho,
+  statusOf,
   within,
-} from "../test-support/harness.js";
-import { grpcHeaders, rawCall, statusOf } from "../test-support/raw-client.js";
+} from "@grpc-ts/testing";
+import { Code, type HandlerContext, RpcError } from "../index.js";
 
 describe("deadlines", () => {
   let h: EchoHarness;

@@ -2,9 +2,8 @@
 // fast side back (HTTP/2 flow control plus the bounded queues on each side) instead of buffering.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { deferred, type EchoHarness, sleep, startEcho, within } from "@grpc-ts/testing";
 import { createWritableIterable } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
-import { deferred, type EchoHarness, startEcho, within } from "../test-support/harness.js";
 
 const N = 10_000;
 /** 1 KiB per message, so that the HTTP/2 windows (64 KiB by default) hold a few dozen messages. */

@@ -2,20 +2,20 @@
 // (HTTP/1.1), in both formats: the same createClient code as on the gRPC channel.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createGrpcWebTransport } from "@grpc-ts/web";
-import { Code, createClient, type HandlerContext, Metadata, RpcError, type Server } from "../index.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
 import {
   aborted,
   collect,
+  createEchoService,
   type Deferred,
   deferred,
+  Echo,
   expectRpcError,
   type ServerHandle,
   startServer,
   within,
-} from "../test-support/harness.js";
+} from "@grpc-ts/testing";
+import { createGrpcWebTransport } from "@grpc-ts/web";
+import { Code, createClient, type HandlerContext, Metadata, RpcError, type Server } from "../index.js";
 
 /** What the handlers saw, for the tests to wait on. */
 let lastSignal: Deferred<AbortSignal> = deferred();

@@ -5,25 +5,23 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, RpcError } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
-import { EchoRequestSchema } from "../test-support/gen/echo_pb.js";
 import {
   aborted,
   type Deferred,
   deferred,
   type EchoHarness,
-  startEcho,
-  within,
-} from "../test-support/harness.js";
-import {
+  EchoRequestSchema,
   envelope,
   grpcHeaders,
   rawCall,
   rawConnect,
   rawRequest,
+  sleep,
+  startEcho,
   statusOf,
-} from "../test-support/raw-client.js";
+  within,
+} from "@grpc-ts/testing";
+import { Code, RpcError } from "../index.js";
 
 const UNARY = "/grpcts.test.Echo/Unary";
 const BIDI = "/grpcts.test.Echo/Bidi";

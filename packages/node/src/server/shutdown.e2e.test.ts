@@ -2,17 +2,17 @@
 // out, and forceShutdown.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { Code, createChannel, createClient, RpcError } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
 import {
   aborted,
   deferred,
+  Echo,
   type EchoHarness,
   expectRpcError,
+  sleep,
   startEcho,
   within,
-} from "../test-support/harness.js";
+} from "@grpc-ts/testing";
+import { Code, createChannel, createClient, RpcError } from "../index.js";
 
 describe("shutdown", () => {
   const harnesses: EchoHarness[] = [];

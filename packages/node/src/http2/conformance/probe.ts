@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { EchoRequestSchema, type EchoResponse, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
-import type { EchoRequestInit } from "../../test-support/harness.js";
-import { runToEnd } from "../../test-support/run-to-end.js";
+import type { EchoRequestInit } from "@grpc-ts/testing";
+import { EchoRequestSchema, type EchoResponse, EchoResponseSchema, runToEnd } from "@grpc-ts/testing";
 
 const PROBE = fileURLToPath(new URL("./h2-probe.py", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));

@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
-import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
-import { type ServerHandle, startServer } from "../../test-support/harness.js";
+import { PYTHON_H2, type ServerHandle, skipWithout, startServer } from "@grpc-ts/testing";
 import {
   accepted,
   all,

@@ -1,7 +1,7 @@
 // A hand-driven node:http2 client for protocol tests: it sends exactly the headers and bytes given,
 // and reports exactly what came back.
 import * as http2 from "node:http2";
-import { encodeEnvelope } from "../index.js";
+import { encodeEnvelope } from "@grpc-ts/core";
 
 export interface RawResponse {
   readonly headers: http2.IncomingHttpHeaders;

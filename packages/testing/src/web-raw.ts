@@ -2,7 +2,7 @@
 // headers and body given, and a reader for gRPC-Web response bodies.
 import * as http from "node:http";
 import * as https from "node:https";
-import { encodeEnvelope, WebResponseBody } from "../index.js";
+import { encodeEnvelope, WebResponseBody } from "@grpc-ts/core";
 
 export interface Http1Response {
   readonly status: number;
