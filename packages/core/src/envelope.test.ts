@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { isRpcError } from "@grpc-ts/testing/assert";
 import { Code } from "./code.js";
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, EnvelopeDecoder, encodeEnvelope, Flag } from "./envelope.js";
-import { RpcError } from "./rpc-error.js";
 
 type Msg = [flags: number, payload: number[]];
 
@@ -22,15 +22,6 @@ function decodeAll(chunks: readonly Uint8Array[], decoder = new EnvelopeDecoder(
   for (const c of chunks) decoder.push(c, (flags, payload) => out.push([flags, [...payload]]));
   decoder.end();
   return out;
-}
-
-function isRpcError(code: Code, pattern?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.rawMessage, pattern);
-    return true;
-  };
 }
 
 describe("encodeEnvelope", () => {

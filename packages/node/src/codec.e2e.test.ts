@@ -11,6 +11,7 @@ import {
   envelope,
   expectRpcError,
   grpcHeaders,
+  listenLoopback,
   rawCall,
   startEcho,
   startServer,
@@ -94,14 +95,8 @@ describe("JSON codec (application/grpc+json)", () => {
         stream.end(envelope(json({ message: "from raw server", index: 5 })));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    const channel = createChannel(
-      `127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`,
-      {
-        codec: "json",
-      },
-    );
+    const port = await listenLoopback(server);
+    const channel = createChannel(`127.0.0.1:${port}`, { codec: "json" });
     try {
       const res = await createClient(Echo, channel).unary({ message: "to raw server", count: 3 });
       assert.equal(res.message, "from raw server");

@@ -15,6 +15,7 @@ import {
   envelope,
   expectRpcError,
   grpcHeaders,
+  listenLoopback,
   rawCall,
   startEcho,
   statusOf,
@@ -228,9 +229,7 @@ describe("compression", () => {
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(envelope(bomb, 1));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const port = await listenLoopback(server);
     const channel = createChannel(`127.0.0.1:${port}`);
     try {
       const client = createClient(Echo, channel);

@@ -15,7 +15,6 @@ import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import {
   Code,
-  codeName,
   decodeStatusProto,
   defineService,
   type ErrorDetail,
@@ -25,13 +24,17 @@ import {
   RpcError,
 } from "@grpc-ts/core";
 import {
+  assertRpcError,
+  collect,
   createEchoImpl,
   Echo,
   type EchoMethodName,
+  expectRpcError,
   generateTestCerts,
   TEST_CLIENT_CN,
   TEST_SERVER_NAME,
   type TestCerts,
+  within,
 } from "@grpc-ts/testing";
 import {
   isServiceError,
@@ -57,25 +60,10 @@ const detail: ErrorDetail = {
   value: new Uint8Array([0x0a, 0x02, 0x68, 0x69]),
 };
 
-/** Rejects if `promise` does not settle in time. */
-async function within<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The grpc-js error of a failed promise. */
 async function jsError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
-    await within(promise, "grpc-js call");
+    await within(promise, TIMEOUT_MS, "grpc-js call");
   } catch (e) {
     if (isServiceError(e)) return e;
     throw e;
@@ -83,26 +71,12 @@ async function jsError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
   assert.fail("expected the grpc-js call to fail");
 }
 
-/** Our error of a failed promise. */
-async function rpcError(promise: Promise<unknown>, code: Code): Promise<RpcError> {
-  try {
-    await within(promise, "call");
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(codeName(e.code), codeName(code), e.message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
+/** Our error of a failed promise, bounded in time. */
+const rpcError = (promise: Promise<unknown>, code: Code): Promise<RpcError> =>
+  within(expectRpcError(promise, code), TIMEOUT_MS, "call");
 
 function deadlineIn(ms: number): grpc.CallOptions {
   return { deadline: Date.now() + ms };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
 }
 
 /** A compressible payload. */
@@ -143,7 +117,7 @@ class CallLog {
   };
 
   next(): Promise<SeenCall> {
-    return within(new Promise((resolve) => this.#waiters.push(resolve)), "the handler to start");
+    return within(new Promise((resolve) => this.#waiters.push(resolve)), TIMEOUT_MS, "the handler to start");
   }
 
   last(): SeenCall {
@@ -200,7 +174,7 @@ describe("grpc-js client → grpc-ts server", () => {
       new grpc.Metadata(),
       deadlineIn(TIMEOUT_MS),
     );
-    const res = await within(response, "unary");
+    const res = await within(response, TIMEOUT_MS, "unary");
     assert.equal(res.message, "hello");
     assert.deepEqual([...res.payload], [0, 1, 2, 255]);
     assert.equal(res.id, "9007199254740993");
@@ -213,7 +187,7 @@ describe("grpc-js client → grpc-ts server", () => {
       new grpc.Metadata(),
       deadlineIn(TIMEOUT_MS),
     );
-    const out = await within(readAll<JsEchoResponse>(call), "server stream");
+    const out = await within(readAll<JsEchoResponse>(call), TIMEOUT_MS, "server stream");
     assert.deepEqual(
       out.map((r) => [r.message, r.index]),
       [0, 1, 2, 3, 4].map((i) => ["s", i]),
@@ -224,7 +198,7 @@ describe("grpc-js client → grpc-ts server", () => {
     const { call, response } = jsClient().clientStream(new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
     for (const m of ["a", "b", "c"]) call.write({ message: m });
     call.end();
-    const res = await within(response, "client stream");
+    const res = await within(response, TIMEOUT_MS, "client stream");
     assert.equal(res.message, "a,b,c");
     assert.equal(res.received, 3);
   });
@@ -235,13 +209,13 @@ describe("grpc-js client → grpc-ts server", () => {
     for (const m of ["x", "y", "z"]) {
       const next = nextEvent<JsEchoResponse>(call, "data");
       call.write({ message: m });
-      const res = await within(next, `echo of ${m}`);
+      const res = await within(next, TIMEOUT_MS, `echo of ${m}`);
       got.push(`${res.message}${res.index}`);
     }
     const status = nextEvent<grpc.StatusObject>(call, "status");
     call.end();
     call.resume();
-    assert.equal((await within(status, "bidi status")).code, grpc.status.OK);
+    assert.equal((await within(status, TIMEOUT_MS, "bidi status")).code, grpc.status.OK);
     assert.deepEqual(got, ["x0", "y1", "z2"]);
   });
 
@@ -251,7 +225,7 @@ describe("grpc-js client → grpc-ts server", () => {
     const read = readAll<JsEchoResponse>(call);
     for (let i = 0; i < 3; i++) call.write({ message: `m${i}`, payload });
     call.end();
-    const out = await within(read, "large bidi", TIMEOUT_MS * 2);
+    const out = await within(read, TIMEOUT_MS * 2, "large bidi");
     assert.equal(out.length, 3);
     for (const r of out) assert.ok(payload.equals(r.payload));
   });
@@ -265,7 +239,7 @@ describe("grpc-js client → grpc-ts server", () => {
     md.add("x-multi-bin", Buffer.from([1]));
     md.add("x-multi-bin", Buffer.from([2, 3]));
     const { response } = jsClient().unary({ message: "md" }, md, deadlineIn(TIMEOUT_MS));
-    await within(response, "unary");
+    await within(response, TIMEOUT_MS, "unary");
     const seen = log.last().ctx.metadata;
     assert.equal(seen.get("x-ascii"), "hello world");
     // node:http2 joins repeated header fields with ", " on receipt (grpc-js does so itself).
@@ -291,11 +265,11 @@ describe("grpc-js client → grpc-ts server", () => {
       const { call, response } = client.unary({ message: "h" }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
       const header = nextEvent<grpc.Metadata>(call, "metadata");
       const status = nextEvent<grpc.StatusObject>(call, "status");
-      await within(response, "unary");
-      const h = await within(header, "metadata event");
+      await within(response, TIMEOUT_MS, "unary");
+      const h = await within(header, TIMEOUT_MS, "metadata event");
       assert.deepEqual(h.get("x-header"), ["h-value"]);
       assert.deepEqual(h.get("x-header-bin"), [Buffer.from([9, 8, 7])]);
-      const s = await within(status, "status event");
+      const s = await within(status, TIMEOUT_MS, "status event");
       assert.equal(s.code, grpc.status.OK);
       assert.deepEqual(s.metadata.get("x-trailer"), ["t-value"]);
       assert.deepEqual(s.metadata.get("x-trailer-bin"), [Buffer.from([0, 255])]);
@@ -307,9 +281,11 @@ describe("grpc-js client → grpc-ts server", () => {
       );
       const sHeader = nextEvent<grpc.Metadata>(stream, "metadata");
       const sStatus = nextEvent<grpc.StatusObject>(stream, "status");
-      assert.equal((await within(readAll(stream), "server stream")).length, 2);
-      assert.deepEqual((await within(sHeader, "metadata event")).get("x-header"), ["h-value"]);
-      assert.deepEqual((await within(sStatus, "status event")).metadata.get("x-trailer"), ["t-value"]);
+      assert.equal((await within(readAll(stream), TIMEOUT_MS, "server stream")).length, 2);
+      assert.deepEqual((await within(sHeader, TIMEOUT_MS, "metadata event")).get("x-header"), ["h-value"]);
+      assert.deepEqual((await within(sStatus, TIMEOUT_MS, "status event")).metadata.get("x-trailer"), [
+        "t-value",
+      ]);
     } finally {
       log.onCall = undefined;
     }
@@ -345,7 +321,7 @@ describe("grpc-js client → grpc-ts server", () => {
     const call = jsClient().bidi(new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
     const first = nextEvent<JsEchoResponse>(call, "data");
     call.write({ message: "ok" });
-    assert.equal((await within(first, "first echo")).message, "ok");
+    assert.equal((await within(first, TIMEOUT_MS, "first echo")).message, "ok");
     const failed = jsError(readAll(call));
     call.write({ failCode: Code.RESOURCE_EXHAUSTED, failMessage: "too much" });
     call.end();
@@ -366,7 +342,7 @@ describe("grpc-js client → grpc-ts server", () => {
     assert.ok(seen.ctx.deadline <= Date.now() + 1_000);
     const err = await jsError(response);
     assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
-    const reason = await within(seen.aborted, "handler signal");
+    const reason = await within(seen.aborted, TIMEOUT_MS, "handler signal");
     assert.ok(reason instanceof RpcError);
     assert.ok(
       reason.code === Code.DEADLINE_EXCEEDED || reason.code === Code.CANCELLED,
@@ -386,8 +362,8 @@ describe("grpc-js client → grpc-ts server", () => {
     let seen = await started;
     stream.cancel();
     assert.equal((await streamErr).code, grpc.status.CANCELLED);
-    let reason = await within(seen.aborted, "server-stream handler signal");
-    assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+    let reason = await within(seen.aborted, TIMEOUT_MS, "server-stream handler signal");
+    assertRpcError(reason, Code.CANCELLED);
 
     started = log.next();
     const bidi = client.bidi(new grpc.Metadata(), deadlineIn(TIMEOUT_MS * 2));
@@ -398,8 +374,8 @@ describe("grpc-js client → grpc-ts server", () => {
     seen = await started;
     bidi.cancel();
     assert.equal((await bidiErr).code, grpc.status.CANCELLED);
-    reason = await within(seen.aborted, "bidi handler signal");
-    assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+    reason = await within(seen.aborted, TIMEOUT_MS, "bidi handler signal");
+    assertRpcError(reason, Code.CANCELLED);
   });
 
   test("an unknown method or service: UNIMPLEMENTED", async () => {
@@ -433,7 +409,7 @@ describe("grpc-js client → grpc-ts server", () => {
       new grpc.Metadata(),
       deadlineIn(TIMEOUT_MS),
     );
-    const res = await within(response, "gzip unary");
+    const res = await within(response, TIMEOUT_MS, "gzip unary");
     assert.equal(res.message, "zipped");
     assert.ok(payload.equals(res.payload));
     assert.equal(log.last().ctx.requestEncoding, "gzip");
@@ -442,7 +418,7 @@ describe("grpc-js client → grpc-ts server", () => {
     const read = readAll<JsEchoResponse>(call);
     for (let i = 0; i < 3; i++) call.write({ message: `z${i}`, payload });
     call.end();
-    const out = await within(read, "gzip bidi");
+    const out = await within(read, TIMEOUT_MS, "gzip bidi");
     assert.deepEqual(
       out.map((r) => r.message),
       ["z0", "z1", "z2"],
@@ -476,8 +452,8 @@ describe("grpc-js client → grpc-ts server", () => {
       );
       await started;
       const stopped = own.shutdown(TIMEOUT_MS);
-      assert.equal((await within(running.response, "the running call")).message, "finishing");
-      await within(stopped, "shutdown");
+      assert.equal((await within(running.response, TIMEOUT_MS, "the running call")).message, "finishing");
+      await within(stopped, TIMEOUT_MS, "shutdown");
       const late = client.unary({ message: "late" }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
       assert.equal((await jsError(late.response)).code, grpc.status.UNAVAILABLE);
     } finally {
@@ -489,7 +465,7 @@ describe("grpc-js client → grpc-ts server", () => {
     // By name: grpc-js would send an IP address as SNI, which Node deprecates (DEP0123).
     const client = jsClient(`localhost:${tlsPort}`, grpc.credentials.createSsl(Buffer.from(certs.ca)));
     const { response } = client.unary({ message: "secure" }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
-    assert.equal((await within(response, "tls unary")).message, "secure");
+    assert.equal((await within(response, TIMEOUT_MS, "tls unary")).message, "secure");
     const tls = log.last().ctx.tls;
     assert.ok(tls !== undefined);
     assert.equal(tls.authorized, false);
@@ -502,6 +478,7 @@ describe("grpc-js client → grpc-ts server", () => {
       readAll<JsEchoResponse>(
         overridden.serverStream({ message: "s", count: 2 }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS)),
       ),
+      TIMEOUT_MS,
       "tls server stream",
     );
     assert.equal(out.length, 2);
@@ -523,7 +500,7 @@ describe("grpc-js client → grpc-ts server", () => {
       ),
     );
     const { response } = client.unary({ message: "mtls" }, new grpc.Metadata(), deadlineIn(TIMEOUT_MS));
-    assert.equal((await within(response, "mtls unary")).message, "mtls");
+    assert.equal((await within(response, TIMEOUT_MS, "mtls unary")).message, "mtls");
     const tls = log.last().ctx.tls;
     assert.ok(tls !== undefined);
     assert.equal(tls.authorized, true);
@@ -576,7 +553,11 @@ describe("grpc-ts client → grpc-js server", () => {
   };
 
   function nextJsCall(): Promise<JsSeenCall> {
-    return within(new Promise((resolve) => waiters.push(resolve)), "the grpc-js handler to start");
+    return within(
+      new Promise((resolve) => waiters.push(resolve)),
+      TIMEOUT_MS,
+      "the grpc-js handler to start",
+    );
   }
 
   function lastJsCall(): JsSeenCall {
@@ -618,6 +599,7 @@ describe("grpc-ts client → grpc-js server", () => {
         { message: "hello", payload: new Uint8Array([0, 1, 255]), id: 9007199254740993n },
         { timeoutMs: TIMEOUT_MS },
       ),
+      TIMEOUT_MS,
       "unary",
     );
     assert.equal(res.message, "hello");
@@ -629,6 +611,7 @@ describe("grpc-ts client → grpc-js server", () => {
   test("server streaming", async () => {
     const out = await within(
       collect(ourClient().serverStream({ message: "s", count: 5 }, { timeoutMs: TIMEOUT_MS })),
+      TIMEOUT_MS,
       "server stream",
     );
     assert.deepEqual(
@@ -642,6 +625,7 @@ describe("grpc-ts client → grpc-js server", () => {
       ourClient().clientStream([{ message: "a" }, { message: "b" }, { message: "c" }], {
         timeoutMs: TIMEOUT_MS,
       }),
+      TIMEOUT_MS,
       "client stream",
     );
     assert.equal(res.message, "a,b,c");
@@ -655,7 +639,7 @@ describe("grpc-ts client → grpc-js server", () => {
       for (const m of ["x", "y", "z"]) {
         const echoed = new Promise<void>((resolve) => (release = resolve));
         yield { message: m };
-        await within(echoed, `echo of ${m}`);
+        await within(echoed, TIMEOUT_MS, `echo of ${m}`);
       }
     }
     for await (const res of ourClient().bidi(requests(), { timeoutMs: TIMEOUT_MS })) {
@@ -674,8 +658,8 @@ describe("grpc-ts client → grpc-js server", () => {
           { timeoutMs: TIMEOUT_MS * 2 },
         ),
       ),
-      "large bidi",
       TIMEOUT_MS * 2,
+      "large bidi",
     );
     assert.equal(out.length, 3);
     for (const r of out) assert.deepEqual(Buffer.from(r.payload), Buffer.from(payload));
@@ -713,6 +697,7 @@ describe("grpc-ts client → grpc-js server", () => {
             onTrailer: (t) => (seen.trailer = t),
           },
         ),
+        TIMEOUT_MS,
         "unary",
       );
       const got = lastJsCall().call.metadata;
@@ -740,6 +725,7 @@ describe("grpc-ts client → grpc-js server", () => {
             },
           ),
         ),
+        TIMEOUT_MS,
         "server stream",
       );
       assert.equal(out.length, 2);
@@ -823,7 +809,7 @@ describe("grpc-ts client → grpc-js server", () => {
     assert.ok(deadline instanceof Date || typeof deadline === "number", "grpc-js sees the grpc-timeout");
     assert.ok(Number(deadline) <= Date.now() + 1_000);
     await failed;
-    await within(c.cancelled, "grpc-js 'cancelled'");
+    await within(c.cancelled, TIMEOUT_MS, "grpc-js 'cancelled'");
   });
 
   test("our abort: the grpc-js handler sees 'cancelled' (unary and bidi)", async () => {
@@ -839,7 +825,7 @@ describe("grpc-ts client → grpc-js server", () => {
     let c = await started;
     ac.abort();
     await failed;
-    await within(c.cancelled, "grpc-js 'cancelled' (unary)");
+    await within(c.cancelled, TIMEOUT_MS, "grpc-js 'cancelled' (unary)");
     assert.equal(c.call.cancelled, true);
 
     const ac2 = new AbortController();
@@ -861,7 +847,7 @@ describe("grpc-ts client → grpc-js server", () => {
     c = await started;
     await rpcError(bidi, Code.CANCELLED);
     assert.equal(received, 1);
-    await within(c.cancelled, "grpc-js 'cancelled' (bidi)");
+    await within(c.cancelled, TIMEOUT_MS, "grpc-js 'cancelled' (bidi)");
   });
 
   test("our abort mid client stream: the grpc-js handler sees 'cancelled'", async () => {
@@ -886,10 +872,10 @@ describe("grpc-ts client → grpc-js server", () => {
         Code.CANCELLED,
       );
       const c = await started;
-      await within(gotData, "the first request message at grpc-js");
+      await within(gotData, TIMEOUT_MS, "the first request message at grpc-js");
       ac.abort();
       await failed;
-      await within(c.cancelled, "grpc-js 'cancelled'");
+      await within(c.cancelled, TIMEOUT_MS, "grpc-js 'cancelled'");
     } finally {
       onCall = undefined;
     }
@@ -900,6 +886,7 @@ describe("grpc-ts client → grpc-js server", () => {
     const client = ourClient(`127.0.0.1:${js.port}`, { compression: "gzip" });
     const res = await within(
       client.unary({ message: "zipped", payload }, { timeoutMs: TIMEOUT_MS }),
+      TIMEOUT_MS,
       "gzip unary",
     );
     assert.equal(res.message, "zipped");
@@ -909,6 +896,7 @@ describe("grpc-ts client → grpc-js server", () => {
         [0, 1, 2].map((i) => ({ message: `z${i}`, payload })),
         { timeoutMs: TIMEOUT_MS, compression: "deflate" },
       ),
+      TIMEOUT_MS,
       "deflate client stream",
     );
     assert.equal(res2.message, "z0,z1,z2");
@@ -932,7 +920,8 @@ describe("grpc-ts client → grpc-js server", () => {
     );
     // The channel stays usable.
     assert.equal(
-      (await within(client.unary({ message: "small" }, { timeoutMs: TIMEOUT_MS }), "unary")).message,
+      (await within(client.unary({ message: "small" }, { timeoutMs: TIMEOUT_MS }), TIMEOUT_MS, "unary"))
+        .message,
       "small",
     );
   });
@@ -945,8 +934,8 @@ describe("grpc-ts client → grpc-js server", () => {
       const running = client.unary({ message: "finishing", delayMs: 300 }, { timeoutMs: TIMEOUT_MS });
       await started;
       const stopped = new Promise<void>((resolve) => own.server.tryShutdown(() => resolve()));
-      assert.equal((await within(running, "the running call")).message, "finishing");
-      await within(stopped, "grpc-js tryShutdown");
+      assert.equal((await within(running, TIMEOUT_MS, "the running call")).message, "finishing");
+      await within(stopped, TIMEOUT_MS, "grpc-js tryShutdown");
       await rpcError(client.unary({ message: "late" }, { timeoutMs: TIMEOUT_MS }), Code.UNAVAILABLE);
     } finally {
       own.close();
@@ -959,6 +948,7 @@ describe("grpc-ts client → grpc-js server", () => {
         { message: "secure" },
         { timeoutMs: TIMEOUT_MS },
       ),
+      TIMEOUT_MS,
       "tls unary",
     );
     assert.equal(res.message, "secure");
@@ -969,6 +959,7 @@ describe("grpc-ts client → grpc-js server", () => {
           { timeoutMs: TIMEOUT_MS },
         ),
       ),
+      TIMEOUT_MS,
       "tls bidi",
     );
     assert.equal(out.length, 2);
@@ -992,6 +983,7 @@ describe("grpc-ts client → grpc-js server", () => {
         ourClient(`127.0.0.1:${jsMtls.port}`, {
           tls: { ca: certs.ca, cert: certs.client.cert, key: certs.client.key },
         }).unary({ message: "mtls" }, { timeoutMs: TIMEOUT_MS }),
+        TIMEOUT_MS,
         "mtls unary",
       );
       assert.equal(res.message, "mtls");

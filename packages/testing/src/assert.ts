@@ -36,3 +36,14 @@ export function assertBytes(actual: Uint8Array, expected: Uint8Array, what = "by
   const b = Buffer.from(expected.buffer, expected.byteOffset, expected.length);
   assert.ok(a.equals(b), `${what}: content differs`);
 }
+
+/**
+ * A validation function for `assert.throws` and `assert.rejects`: passes for an RpcError with the
+ * code (and message text), and otherwise fails with assertRpcError's message.
+ */
+export function isRpcError(code: Code, message?: string | RegExp): (e: unknown) => true {
+  return (e) => {
+    assertRpcError(e, code, message);
+    return true;
+  };
+}

@@ -4,7 +4,7 @@
 // peers have their own subpaths: `@grpc-ts/testing/grpc-js` (the grpc-js Echo peer) and
 // `@grpc-ts/testing/browser` (headless Chromium and the test page). `@grpc-ts/testing/async` is the
 // runtime-neutral part (no Node imports) for the core's and the web client's tests.
-export { assertBytes, assertRpcError, expectRpcError } from "./assert.js";
+export { assertBytes, assertRpcError, expectRpcError, isRpcError } from "./assert.js";
 export {
   aborted,
   collect,
@@ -53,6 +53,7 @@ export {
   startEcho,
   startServer,
 } from "./harness.js";
+export { closerOf, freePort, listenLoopback } from "./loopback.js";
 export {
   envelope,
   grpcHeaders,

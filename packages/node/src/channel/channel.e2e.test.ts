@@ -10,24 +10,13 @@ import {
   createEchoService,
   Echo,
   expectRpcError,
+  freePort,
+  listenLoopback,
   type ServerHandle,
   startServer,
   within,
 } from "@grpc-ts/testing";
 import { Code, type ConnectivityState, createChannel, createClient, type HandlerContext } from "../index.js";
-
-/** A loopback port that nothing listens on (bound and released). */
-async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Whether `::1` can be bound on this machine. */
 async function canBindIpv6Loopback(): Promise<boolean> {
@@ -127,9 +116,8 @@ describe("channel", () => {
       attempts++;
       socket.destroy();
     });
-    await new Promise<void>((resolve) => dropper.listen(0, "127.0.0.1", () => resolve()));
+    const port = await listenLoopback(dropper);
     cleanups.push(() => dropper.close());
-    const port = (dropper.address() as net.AddressInfo).port;
     const channel = createChannel(`127.0.0.1:${port}`, { backoff: { initialMs: 2000, maxMs: 2000 } });
     cleanups.push(() => channel.close());
     const client = createClient(Echo, channel);

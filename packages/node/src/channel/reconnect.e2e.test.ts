@@ -2,13 +2,13 @@
 // UNAVAILABLE, and the same channel reconnects to a new server on the same port.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import * as net from "node:net";
 import { after, it } from "node:test";
 import {
   CHILD_WAIT_FOR_READY,
   type ChildServer,
   Echo,
   expectRpcError,
+  freePort,
   REPO_ROOT,
   startChildServer,
   startServer,
@@ -66,10 +66,7 @@ it("a server killed mid-stream: UNAVAILABLE, then the channel reconnects to a ne
 it("a script's waitForReady call keeps its process alive until a server comes up", {
   timeout: 90_000,
 }, async () => {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = await freePort();
 
   const child = spawn(
     process.execPath,

@@ -14,6 +14,7 @@ import {
   type ChildServer,
   Echo,
   type EchoRequestInit,
+  listenLoopback,
   type ServerHandle,
   startChildServer,
   startServer,
@@ -249,8 +250,7 @@ async function startProxy(targetPort: number): Promise<Proxy> {
       s.on("close", end);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenLoopback(server);
   return {
     port,
     connections,

@@ -18,10 +18,12 @@ import {
 } from "@grpc-ts/http2";
 import {
   assertBytes,
+  closerOf,
   createEchoService,
   Echo,
   expectRpcError,
   generateTestCerts,
+  listenLoopback,
   sleep,
   TEST_CLIENT_CN,
   type TestCerts,
@@ -72,26 +74,8 @@ async function startEchoServer(
 }
 
 function listenOn(server: NetServer | TlsServer): Promise<number> {
-  const open = new Set<Socket>();
-  server.on("connection", (socket: Socket) => {
-    open.add(socket);
-    socket.on("close", () => open.delete(socket));
-  });
-  // `close` waits for every connection: end them first.
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      resolve(typeof address === "object" && address !== null ? address.port : 0);
-    });
-  });
+  cleanups.push(closerOf(server));
+  return listenLoopback(server);
 }
 
 /**

@@ -4,15 +4,17 @@
  */
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { HandlerContext } from "@grpc-ts/core";
-import { Code, codeName, RpcError } from "@grpc-ts/core";
+import { Code } from "@grpc-ts/core";
 import {
+  collect,
   createEchoImpl,
   Echo,
   type EchoMethodName,
+  expectRpcError,
   generateTestCerts,
+  listenLoopback,
   TEST_CLIENT_CN,
   TEST_SERVER_NAME,
   type TestCerts,
@@ -67,24 +69,6 @@ async function withClient<T>(
   }
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${codeName(code)}, got ${codeName(e.code)}: ${e.message}`);
-    if (message !== undefined) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
-}
-
 describe("TLS", () => {
   let server: Started;
   before(async () => {
@@ -136,7 +120,7 @@ describe("TLS", () => {
 
   test("a server certificate from an untrusted CA fails with UNAVAILABLE naming the certificate problem", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.otherCa } }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
         Code.UNAVAILABLE,
         /certificate/i,
@@ -146,7 +130,7 @@ describe("TLS", () => {
 
   test("the system's CAs do not trust the test CA", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: {} }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
         Code.UNAVAILABLE,
         /certificate/i,
@@ -159,7 +143,7 @@ describe("TLS", () => {
       `127.0.0.1:${server.port}`,
       { tls: { ca: certs.ca, serverName: "wrong.grpc-ts.local" } },
       async (client) => {
-        await rejectsWith(
+        await expectRpcError(
           client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
           Code.UNAVAILABLE,
           /wrong\.grpc-ts\.local|altnames|certificate/i,
@@ -181,7 +165,7 @@ describe("TLS", () => {
 
   test("a plaintext client against a TLS server fails with UNAVAILABLE", async () => {
     await withClient(`127.0.0.1:${server.port}`, {}, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
   });
 });
@@ -190,7 +174,7 @@ describe("TLS client against a plaintext server", () => {
   test("fails with UNAVAILABLE", async () => {
     const { port } = await startServer({});
     await withClient(`127.0.0.1:${port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
   });
 });
@@ -203,16 +187,15 @@ describe("a TLS connection lost in the middle of a call", () => {
       stream.respond({ ":status": 200, "content-type": "application/grpc" });
       setTimeout(() => stream.session?.destroy(), 20);
     });
-    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const port = await listenLoopback(raw);
     try {
-      const { port } = raw.address() as AddressInfo;
       await withClient(`127.0.0.1:${port}`, { tls: { ca: certs.ca } }, async (client) => {
-        await rejectsWith(
+        await expectRpcError(
           client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
           Code.UNAVAILABLE,
           /connection/,
         );
-        await rejectsWith(
+        await expectRpcError(
           collect(client.serverStream({ message: "x", count: 1 }, { timeoutMs: CALL_TIMEOUT_MS })),
           Code.UNAVAILABLE,
           /connection/,
@@ -254,7 +237,7 @@ describe("mutual TLS, client certificate required", () => {
   test("a client without a certificate fails with UNAVAILABLE", async () => {
     const before = server.calls.length;
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
     assert.equal(server.calls.length, before, "no handler ran");
   });
@@ -265,7 +248,10 @@ describe("mutual TLS, client certificate required", () => {
       `127.0.0.1:${server.port}`,
       { tls: { ca: certs.ca, cert: certs.otherClient.cert, key: certs.otherClient.key } },
       async (client) => {
-        await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+        await expectRpcError(
+          client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
+          Code.UNAVAILABLE,
+        );
       },
     );
     assert.equal(server.calls.length, before, "no handler ran");
@@ -273,7 +259,7 @@ describe("mutual TLS, client certificate required", () => {
 
   test("streaming calls on a rejected connection fail with UNAVAILABLE too", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         collect(client.bidi([{ message: "x" }], { timeoutMs: CALL_TIMEOUT_MS })),
         Code.UNAVAILABLE,
       );

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   aborted,
+  assertRpcError,
   CHROMIUM,
   createEchoService,
   type Deferred,
@@ -220,7 +221,7 @@ function browserSuite(title: string, tls: boolean): void {
           assert.ok("error" in c);
           assert.equal(c.error.code, Code.CANCELLED);
           const reason = await within(hang(`hang-${format}-cancel`).promise, 10_000, "server saw the cancel");
-          assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+          assertRpcError(reason, Code.CANCELLED);
         });
 
         it("client streaming works as one body; bidi is refused clearly", () => {

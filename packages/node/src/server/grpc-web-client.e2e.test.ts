@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   aborted,
+  assertRpcError,
   collect,
   createEchoService,
   type Deferred,
@@ -139,7 +140,7 @@ for (const format of ["binary", "text"] as const) {
       ac.abort();
       await expectRpcError(call, Code.CANCELLED);
       const reason = await within(aborted(signal), 5000, "handler aborted");
-      assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED);
+      assertRpcError(reason, Code.CANCELLED);
     });
 
     it("breaking out of a stream cancels it on the server", async () => {
