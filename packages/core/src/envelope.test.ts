@@ -258,8 +258,19 @@ describe("EnvelopeDecoder", () => {
 
   it("ends cleanly when idle, also before anything arrived", () => {
     const d = new EnvelopeDecoder();
-    d.end();
-    d.push(encodeEnvelope(0, new Uint8Array(0)), () => {});
-    d.end();
+    assert.equal(d.idle, true);
+    assert.doesNotThrow(() => d.end(), "end before anything arrived");
+    assert.equal(d.idle, true);
+    const got: Msg[] = [];
+    d.push(encodeEnvelope(0, new Uint8Array(0)), (flags, payload) => got.push([flags, [...payload]]));
+    assert.deepEqual(got, [[0, []]], "the empty message after the first end");
+    assert.equal(d.idle, true, "idle after a whole message");
+    assert.doesNotThrow(() => d.end(), "end after a whole message");
+    // And it still decodes after ending.
+    d.push(encodeEnvelope(0, Uint8Array.of(9)), (flags, payload) => got.push([flags, [...payload]]));
+    assert.deepEqual(got, [
+      [0, []],
+      [0, [9]],
+    ]);
   });
 });
