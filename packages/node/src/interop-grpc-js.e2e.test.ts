@@ -21,7 +21,7 @@ import {
   encodeStatusProto,
   type HandlerContext,
   Metadata,
-  RpcError,
+  type RpcError,
 } from "@grpc-ts/core";
 import {
   assertRpcError,
@@ -343,11 +343,9 @@ describe("grpc-js client → grpc-ts server", () => {
     const err = await jsError(response);
     assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
     const reason = await within(seen.aborted, TIMEOUT_MS, "handler signal");
-    assert.ok(reason instanceof RpcError);
-    assert.ok(
-      reason.code === Code.DEADLINE_EXCEEDED || reason.code === Code.CANCELLED,
-      `abort reason ${reason.message}`,
-    );
+    // grpc-js resets the stream at its deadline, a moment before our timer for the same deadline
+    // fires: our server tells the handler DEADLINE_EXCEEDED either way (server-call.ts).
+    assertRpcError(reason, Code.DEADLINE_EXCEEDED);
   });
 
   test("grpc-js cancel() fires our handler's signal (server streaming and bidi)", async () => {
