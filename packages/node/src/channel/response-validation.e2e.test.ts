@@ -12,6 +12,7 @@ import {
   expectRpcError,
   type RawServer,
   startRawServer,
+  until,
   within,
 } from "@grpc-ts/testing";
 import { Code, createChannel, createClient } from "../index.js";
@@ -197,8 +198,7 @@ describe("client response validation", () => {
       got.map((r) => r.message),
       ["early"],
     );
-    for (let i = 0; i < 100 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(closed, true, "the client closed its side of the stream");
+    await until(() => closed, 1000, "the client closing its side of the stream");
   });
 
   it("a connection the client's HTTP/2 layer gave up on (header too large) is not used for the next call", async () => {
