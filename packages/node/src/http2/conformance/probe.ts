@@ -8,10 +8,15 @@ import { before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { EchoRequestInit } from "@grpc-ts/testing";
-import { EchoRequestSchema, type EchoResponse, EchoResponseSchema, runToEnd } from "@grpc-ts/testing";
+import {
+  EchoRequestSchema,
+  type EchoResponse,
+  EchoResponseSchema,
+  REPO_ROOT,
+  runToEnd,
+} from "@grpc-ts/testing";
 
 const PROBE = fileURLToPath(new URL("./h2-probe.py", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
 
 /** HTTP/2 error codes (RFC 9113 §7). */
@@ -247,7 +252,7 @@ export async function runProbe(port: number, cases: readonly Case[]): Promise<Ma
     })),
   };
   const r = await runToEnd(PYTHON, [PROBE], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     stdin: JSON.stringify(job),
     timeoutMs: 30_000 + cases.length * 6_000,
   });
@@ -284,7 +289,11 @@ export async function runH2Client(
   localSettings: Record<string, number> = {},
 ): Promise<H2ClientResult> {
   const job = { host: "127.0.0.1", port, timeout: 20, mode: "h2", settings: localSettings, calls };
-  const r = await runToEnd(PYTHON, [PROBE], { cwd: ROOT, stdin: JSON.stringify(job), timeoutMs: 40_000 });
+  const r = await runToEnd(PYTHON, [PROBE], {
+    cwd: REPO_ROOT,
+    stdin: JSON.stringify(job),
+    timeoutMs: 40_000,
+  });
   assert.equal(r.code, 0, `h2-probe.py exited with ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as H2ClientResult;
 }
