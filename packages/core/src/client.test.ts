@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { create, createFileRegistry, type Message } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { collect } from "@grpc-ts/testing/async";
 import { type Client, createClient, type Transport, toAsyncIterable } from "./client.js";
 import { Code } from "./code.js";
 import type { ClientInterceptor, ClientRequest, ClientResponse } from "./interceptor.js";
@@ -25,12 +26,6 @@ const Echo = defineService("test.Echo", {
 async function* gen<T>(values: readonly T[], fail?: unknown): AsyncGenerator<T> {
   for (const v of values) yield v;
   if (fail !== undefined) throw fail;
-}
-
-async function drain(it: AsyncIterable<unknown>): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const v of it) out.push(v);
-  return out;
 }
 
 function single(
@@ -72,7 +67,7 @@ function echoTransport() {
         ? streamed(req, gen([m, m.toUpperCase()]))
         : single(req, m.toUpperCase());
     }
-    if (!req.method.responseStream) return single(req, (await drain(req.message)).join("+"));
+    if (!req.method.responseStream) return single(req, (await collect(req.message)).join("+"));
     const input = req.message;
     return streamed(
       req,
@@ -156,7 +151,7 @@ describe("createClient: the request the transport sees", () => {
     assert.equal(req.message, "go");
     assert.equal(req.method, Echo.methods.serverStream);
     assert.equal(req.header.get("x-s"), "1");
-    assert.deepEqual(await drain(responses), ["go", "GO"]);
+    assert.deepEqual(await collect(responses), ["go", "GO"]);
   });
 
   it("client streaming: an array becomes a stream the transport reads", async () => {
@@ -181,7 +176,7 @@ describe("createClient: the request the transport sees", () => {
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.stream, true);
     assert.ok(calls[0]!.deadline !== undefined);
-    assert.deepEqual(await drain(out), ["echo:1", "echo:2", "echo:3"]);
+    assert.deepEqual(await collect(out), ["echo:1", "echo:2", "echo:3"]);
   });
 
   it("has one method per RPC, by local name", () => {
@@ -268,7 +263,7 @@ describe("createClient: headers and trailers", () => {
 
   it("streaming: a single-message response is yielded as one message", async () => {
     const { transport } = fakeTransport((req) => single(req, "only"));
-    assert.deepEqual(await drain(createClient(Echo, transport).serverStream("x")), ["only"]);
+    assert.deepEqual(await collect(createClient(Echo, transport).serverStream("x")), ["only"]);
   });
 
   it("unary: a stream where one message is due is INTERNAL", async () => {
@@ -336,7 +331,7 @@ describe("createClient: errors", () => {
     const { transport } = fakeTransport(() => Promise.reject(err));
     const trailers: Metadata[] = [];
     const out = createClient(Echo, transport).serverStream("x", { onTrailer: (t) => trailers.push(t) });
-    await assert.rejects(drain(out), (e) => e === err);
+    await assert.rejects(collect(out), (e) => e === err);
     assert.deepEqual(trailers, [err.metadata]);
   });
 
@@ -365,7 +360,7 @@ describe("createClient: errors", () => {
     const boom = new Error("reset");
     const { transport } = fakeTransport((req) => streamed(req, gen(["a"], boom)));
     await assert.rejects(
-      drain(createClient(Echo, transport).serverStream("x")),
+      collect(createClient(Echo, transport).serverStream("x")),
       (e: unknown) => e instanceof RpcError && e.code === Code.UNKNOWN && e.cause === boom,
     );
   });
@@ -436,7 +431,7 @@ describe("createClient: interceptors", () => {
     };
     const client = createClient(Echo, transport, { interceptors: [auth] });
     await client.unary("x", { metadata: { "x-drop": "1", "x-keep": "2" } });
-    await drain(client.bidi(["y"]));
+    await collect(client.bidi(["y"]));
     assert.deepEqual(seen, ["/test.Echo/Unary", "/test.Echo/Bidi"]);
     assert.deepEqual(calls[0]!.header.toJSON(), { "x-keep": "2", authorization: "Bearer t" });
     assert.equal(calls[1]!.header.get("authorization"), "Bearer t");
@@ -464,8 +459,8 @@ describe("createClient: interceptors", () => {
       };
     };
     const client = createClient(Echo, transport, { interceptors: [shout] });
-    assert.deepEqual(await drain(client.bidi(["a", "b"])), ["ECHO:A!", "ECHO:B!"]);
-    assert.deepEqual(await drain(client.serverStream("q")), ["Q", "Q"]);
+    assert.deepEqual(await collect(client.bidi(["a", "b"])), ["ECHO:A!", "ECHO:B!"]);
+    assert.deepEqual(await collect(client.serverStream("q")), ["Q", "Q"]);
     assert.equal(await client.clientStream(["a", "b"]), "a!+b!");
   });
 
@@ -480,7 +475,7 @@ describe("createClient: interceptors", () => {
     const trailers: Metadata[] = [];
     const client = createClient(Echo, transport, { interceptors: [deny] });
     await assert.rejects(client.unary("x", { onTrailer: (t) => trailers.push(t) }), (e) => e === denied);
-    await assert.rejects(drain(client.serverStream("x")), (e) => e === denied);
+    await assert.rejects(collect(client.serverStream("x")), (e) => e === denied);
     assert.equal(calls.length, 0);
     assert.equal(trailers[0]?.get("x-policy"), "p1");
   });
@@ -497,7 +492,7 @@ describe("toAsyncIterable", () => {
   it("passes an async iterable through and wraps a sync one", async () => {
     const a = gen([1]);
     assert.equal(toAsyncIterable(a), a);
-    assert.deepEqual(await drain(toAsyncIterable([1, 2, 3])), [1, 2, 3]);
-    assert.deepEqual(await drain(toAsyncIterable(new Set(["x"]))), ["x"]);
+    assert.deepEqual(await collect(toAsyncIterable([1, 2, 3])), [1, 2, 3]);
+    assert.deepEqual(await collect(toAsyncIterable(new Set(["x"]))), ["x"]);
   });
 });

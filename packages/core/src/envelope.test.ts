@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isRpcError } from "@grpc-ts/testing/assert";
+import { concat } from "@grpc-ts/testing/bytes";
 import { Code } from "./code.js";
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, EnvelopeDecoder, encodeEnvelope, Flag } from "./envelope.js";
 
 type Msg = [flags: number, payload: number[]];
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** Feeds the chunks and collects the messages, copying each payload (views may be reused). */
 function decodeAll(chunks: readonly Uint8Array[], decoder = new EnvelopeDecoder()): Msg[] {

@@ -2,8 +2,9 @@
 // tests only). The root has the helpers, assertions, the Echo service and loopback servers, raw
 // protocol clients and servers, certificates, child processes and external programs; the heavier
 // peers have their own subpaths: `@grpc-ts/testing/grpc-js` (the grpc-js Echo peer) and
-// `@grpc-ts/testing/browser` (headless Chromium and the test page). `@grpc-ts/testing/async` is the
-// runtime-neutral part (no Node imports) for the core's and the web client's tests.
+// `@grpc-ts/testing/browser` (headless Chromium and the test page). `@grpc-ts/testing/async` and
+// `@grpc-ts/testing/bytes` are runtime-neutral (no Node imports), for the core's and the web client's
+// tests, and `@grpc-ts/testing/assert` has the assertions alone.
 export { assertBytes, assertRpcError, expectRpcError, isRpcError } from "./assert.js";
 export {
   aborted,
@@ -15,6 +16,7 @@ export {
   until,
   within,
 } from "./async.js";
+export { concat } from "./bytes.js";
 export {
   generateTestCerts,
   type KeyPair,

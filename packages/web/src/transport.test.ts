@@ -13,6 +13,7 @@ import {
   RpcError,
   statusToTrailers,
 } from "@grpc-ts/core";
+import { concat } from "@grpc-ts/testing/bytes";
 import { createGrpcWebTransport } from "./transport.js";
 
 const text = {
@@ -31,16 +32,6 @@ interface Seen {
   headers: Headers;
   body: Uint8Array;
   signal: AbortSignal | undefined;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const msg = (s: string) => encodeEnvelope(0, new TextEncoder().encode(s));
