@@ -3,30 +3,13 @@ import { describe, it } from "node:test";
 import { create, createFileRegistry, type Message } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { collect } from "@grpc-ts/testing/async";
+import { collect, fromValues } from "@grpc-ts/testing/async";
+import { TextEcho as Echo } from "@grpc-ts/testing/text-echo";
 import { type Client, createClient, type Transport, toAsyncIterable } from "./client.js";
 import { Code } from "./code.js";
 import type { ClientInterceptor, ClientRequest, ClientResponse } from "./interceptor.js";
 import { Metadata } from "./metadata.js";
-import { defineService, type Serializer } from "./method.js";
 import { RpcError } from "./rpc-error.js";
-
-const text: Serializer<string> = {
-  serialize: (s) => new TextEncoder().encode(s),
-  deserialize: (b) => new TextDecoder().decode(b),
-};
-
-const Echo = defineService("test.Echo", {
-  unary: { kind: "unary", request: text, response: text },
-  serverStream: { kind: "server_streaming", request: text, response: text },
-  clientStream: { kind: "client_streaming", request: text, response: text },
-  bidi: { kind: "bidi_streaming", request: text, response: text },
-});
-
-async function* gen<T>(values: readonly T[], fail?: unknown): AsyncGenerator<T> {
-  for (const v of values) yield v;
-  if (fail !== undefined) throw fail;
-}
 
 function single(
   req: ClientRequest,
@@ -64,7 +47,7 @@ function echoTransport() {
     if (!req.stream) {
       const m = String(req.message);
       return req.method.responseStream
-        ? streamed(req, gen([m, m.toUpperCase()]))
+        ? streamed(req, fromValues([m, m.toUpperCase()]))
         : single(req, m.toUpperCase());
     }
     if (!req.method.responseStream) return single(req, (await collect(req.message)).join("+"));
@@ -165,14 +148,14 @@ describe("createClient: the request the transport sees", () => {
 
   it("client streaming: an async iterable is passed as it is", async () => {
     const { calls, transport } = echoTransport();
-    const source = gen(["x", "y"]);
+    const source = fromValues(["x", "y"]);
     assert.equal(await createClient(Echo, transport).clientStream(source), "x+y");
     assert.equal(calls[0]!.message, source);
   });
 
   it("bidi: a stream each way", async () => {
     const { calls, transport } = echoTransport();
-    const out = createClient(Echo, transport).bidi(gen(["1", "2", "3"]), { timeoutMs: 1000 });
+    const out = createClient(Echo, transport).bidi(fromValues(["1", "2", "3"]), { timeoutMs: 1000 });
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.stream, true);
     assert.ok(calls[0]!.deadline !== undefined);
@@ -215,7 +198,9 @@ describe("createClient: the request the transport sees", () => {
       list: { methodKind: "server_streaming"; input: typeof MSchema; output: typeof MSchema };
     }>;
     const { calls, transport } = fakeTransport((req) =>
-      req.method.responseStream ? streamed(req, gen([{ v: "1" }, { v: "2" }])) : single(req, { v: "got" }),
+      req.method.responseStream
+        ? streamed(req, fromValues([{ v: "1" }, { v: "2" }]))
+        : single(req, { v: "got" }),
     );
     const client = createClient(S, transport);
     const got: M = await client.get({ v: "x" });
@@ -251,7 +236,7 @@ describe("createClient: headers and trailers", () => {
   it("streaming: onHeader before the first message, onTrailer after the last", async () => {
     const header = new Metadata({ "x-h": "h" });
     const trailer = new Metadata({ "x-t": "t" });
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a", "b"]), header, trailer));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a", "b"]), header, trailer));
     const events: string[] = [];
     const out = createClient(Echo, transport).bidi([], {
       onHeader: (h) => events.push(`header:${h.get("x-h")}`),
@@ -267,7 +252,7 @@ describe("createClient: headers and trailers", () => {
   });
 
   it("unary: a stream where one message is due is INTERNAL", async () => {
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a"])));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a"])));
     await assert.rejects(
       createClient(Echo, transport).unary("x"),
       (e: unknown) =>
@@ -339,7 +324,7 @@ describe("createClient: errors", () => {
     const responseTrailer = new Metadata({ "x-t": "never" });
     const failure = new RpcError(Code.DATA_LOSS, "cut", { metadata: new Metadata({ "x-e": "e" }) });
     const { transport } = fakeTransport((req) =>
-      streamed(req, gen(["a", "b"], failure), new Metadata(), responseTrailer),
+      streamed(req, fromValues(["a", "b"], failure), new Metadata(), responseTrailer),
     );
     const got: unknown[] = [];
     const trailers: Metadata[] = [];
@@ -358,7 +343,7 @@ describe("createClient: errors", () => {
 
   it("streaming: a plain error from the stream becomes UNKNOWN", async () => {
     const boom = new Error("reset");
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a"], boom)));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a"], boom)));
     await assert.rejects(
       collect(createClient(Echo, transport).serverStream("x")),
       (e: unknown) => e instanceof RpcError && e.code === Code.UNKNOWN && e.cause === boom,
@@ -490,7 +475,7 @@ describe("createClient: interceptors", () => {
 
 describe("toAsyncIterable", () => {
   it("passes an async iterable through and wraps a sync one", async () => {
-    const a = gen([1]);
+    const a = fromValues([1]);
     assert.equal(toAsyncIterable(a), a);
     assert.deepEqual(await collect(toAsyncIterable([1, 2, 3])), [1, 2, 3]);
     assert.deepEqual(await collect(toAsyncIterable(new Set(["x"]))), ["x"]);

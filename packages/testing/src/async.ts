@@ -85,3 +85,9 @@ export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   for await (const v of source) out.push(v);
   return out;
 }
+
+/** An async source of the values, which then throws `fail` when one is given. */
+export async function* fromValues<T>(values: readonly T[], fail?: unknown): AsyncGenerator<T> {
+  for (const v of values) yield v;
+  if (fail !== undefined) throw fail;
+}

@@ -11,6 +11,7 @@ export {
   collect,
   type Deferred,
   deferred,
+  fromValues,
   rejection,
   sleep,
   until,
