@@ -142,10 +142,10 @@ describe("cancellation", () => {
     }
     assert.deepEqual(got, [0, 1, 2]);
     assertCancelledReason(await within(seen.reason, 5000, "handler signal"));
+    // The generator has exited (its finally ran), long before its 100,000 messages: it stopped
+    // producing, and a finished generator cannot produce again.
     await within(seen.finallyRan.promise, 5000, "handler finally");
-    const produced = seen.produced;
-    await sleep(50);
-    assert.equal(seen.produced, produced, "the handler stopped producing");
+    assert.ok(seen.produced < 100_000, `the handler produced ${seen.produced} messages`);
   });
 
   it("a handler throwing an RpcError mid-stream: the client gets the messages, then the status", async () => {
