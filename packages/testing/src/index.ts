@@ -68,7 +68,7 @@ export {
   statusOf,
 } from "./raw-client.js";
 export { answer, type RawServer, startRawServer } from "./raw-server.js";
-export { type RunOptions, type RunResult, runToEnd } from "./run-to-end.js";
+export { type RunOptions, type RunResult, runToEnd, stripAnsi } from "./run-to-end.js";
 export {
   type Http1RequestOptions,
   type Http1Response,

@@ -1,25 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, createChannel, createClient, createServer, type Server } from "@grpc-ts/node";
-import { isRpcError } from "@grpc-ts/testing";
+import { isRpcError, within } from "@grpc-ts/testing";
 import { Health, HealthCheckResponse_ServingStatus as S } from "../gen/grpc/health/v1/health_pb.js";
 import { addHealth } from "./add-health.js";
 import type { HealthReporter } from "./health.js";
 
 /** Reads the next message of a stream, failing after 5 s instead of hanging. */
-async function next<T>(it: AsyncIterator<T>): Promise<IteratorResult<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      it.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("no message within 5 s")), 5000);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const next = <T>(it: AsyncIterator<T>): Promise<IteratorResult<T>> =>
+  within(it.next(), 5000, "the next message");
 
 describe("health over a real server", () => {
   let server: Server;
