@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@grpc-ts/core";
-import { isRpcError } from "@grpc-ts/testing";
+import { isRpcError, within } from "@grpc-ts/testing";
 import {
   HealthCheckRequestSchema,
   HealthListRequestSchema,
@@ -25,13 +25,7 @@ function watch(health: HealthReporter, service: string, signal?: AbortSignal) {
   ]();
   return {
     async next(): Promise<S | "end"> {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const r = await Promise.race([
-        it.next(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("no status within 5 s")), 5000);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      const r = await within(it.next(), 5000, "the next status");
       return r.done === true ? "end" : (r.value.status as S);
     },
     return: () => it.return?.(undefined),
