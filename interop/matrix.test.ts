@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GRPC_PROTO, PYTHON_GRPCIO, skipWithout } from "../packages/node/src/test-support/external-peers.js";
+import { GRPC_PROTO, PYTHON_GRPCIO, skipWithout } from "@grpc-ts/testing";
 
 test("interop matrix: ours, grpc-js and C-core (Python), plaintext and TLS", {
   timeout: 280_000,

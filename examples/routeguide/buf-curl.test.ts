@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type RunResult, runToEnd } from "../../packages/node/src/test-support/run-to-end.js";
+import { type RunResult, runToEnd } from "@grpc-ts/testing";
 import { FEATURES } from "./features.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

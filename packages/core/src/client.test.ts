@@ -3,35 +3,13 @@ import { describe, it } from "node:test";
 import { create, createFileRegistry, type Message } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { collect, fromValues } from "@grpc-ts/testing/async";
+import { TextEcho as Echo } from "@grpc-ts/testing/text-echo";
 import { type Client, createClient, type Transport, toAsyncIterable } from "./client.js";
 import { Code } from "./code.js";
 import type { ClientInterceptor, ClientRequest, ClientResponse } from "./interceptor.js";
 import { Metadata } from "./metadata.js";
-import { defineService, type Serializer } from "./method.js";
 import { RpcError } from "./rpc-error.js";
-
-const text: Serializer<string> = {
-  serialize: (s) => new TextEncoder().encode(s),
-  deserialize: (b) => new TextDecoder().decode(b),
-};
-
-const Echo = defineService("test.Echo", {
-  unary: { kind: "unary", request: text, response: text },
-  serverStream: { kind: "server_streaming", request: text, response: text },
-  clientStream: { kind: "client_streaming", request: text, response: text },
-  bidi: { kind: "bidi_streaming", request: text, response: text },
-});
-
-async function* gen<T>(values: readonly T[], fail?: unknown): AsyncGenerator<T> {
-  for (const v of values) yield v;
-  if (fail !== undefined) throw fail;
-}
-
-async function drain(it: AsyncIterable<unknown>): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
 
 function single(
   req: ClientRequest,
@@ -69,10 +47,10 @@ function echoTransport() {
     if (!req.stream) {
       const m = String(req.message);
       return req.method.responseStream
-        ? streamed(req, gen([m, m.toUpperCase()]))
+        ? streamed(req, fromValues([m, m.toUpperCase()]))
         : single(req, m.toUpperCase());
     }
-    if (!req.method.responseStream) return single(req, (await drain(req.message)).join("+"));
+    if (!req.method.responseStream) return single(req, (await collect(req.message)).join("+"));
     const input = req.message;
     return streamed(
       req,
@@ -156,7 +134,7 @@ describe("createClient: the request the transport sees", () => {
     assert.equal(req.message, "go");
     assert.equal(req.method, Echo.methods.serverStream);
     assert.equal(req.header.get("x-s"), "1");
-    assert.deepEqual(await drain(responses), ["go", "GO"]);
+    assert.deepEqual(await collect(responses), ["go", "GO"]);
   });
 
   it("client streaming: an array becomes a stream the transport reads", async () => {
@@ -170,18 +148,18 @@ describe("createClient: the request the transport sees", () => {
 
   it("client streaming: an async iterable is passed as it is", async () => {
     const { calls, transport } = echoTransport();
-    const source = gen(["x", "y"]);
+    const source = fromValues(["x", "y"]);
     assert.equal(await createClient(Echo, transport).clientStream(source), "x+y");
     assert.equal(calls[0]!.message, source);
   });
 
   it("bidi: a stream each way", async () => {
     const { calls, transport } = echoTransport();
-    const out = createClient(Echo, transport).bidi(gen(["1", "2", "3"]), { timeoutMs: 1000 });
+    const out = createClient(Echo, transport).bidi(fromValues(["1", "2", "3"]), { timeoutMs: 1000 });
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.stream, true);
     assert.ok(calls[0]!.deadline !== undefined);
-    assert.deepEqual(await drain(out), ["echo:1", "echo:2", "echo:3"]);
+    assert.deepEqual(await collect(out), ["echo:1", "echo:2", "echo:3"]);
   });
 
   it("has one method per RPC, by local name", () => {
@@ -220,7 +198,9 @@ describe("createClient: the request the transport sees", () => {
       list: { methodKind: "server_streaming"; input: typeof MSchema; output: typeof MSchema };
     }>;
     const { calls, transport } = fakeTransport((req) =>
-      req.method.responseStream ? streamed(req, gen([{ v: "1" }, { v: "2" }])) : single(req, { v: "got" }),
+      req.method.responseStream
+        ? streamed(req, fromValues([{ v: "1" }, { v: "2" }]))
+        : single(req, { v: "got" }),
     );
     const client = createClient(S, transport);
     const got: M = await client.get({ v: "x" });
@@ -256,7 +236,7 @@ describe("createClient: headers and trailers", () => {
   it("streaming: onHeader before the first message, onTrailer after the last", async () => {
     const header = new Metadata({ "x-h": "h" });
     const trailer = new Metadata({ "x-t": "t" });
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a", "b"]), header, trailer));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a", "b"]), header, trailer));
     const events: string[] = [];
     const out = createClient(Echo, transport).bidi([], {
       onHeader: (h) => events.push(`header:${h.get("x-h")}`),
@@ -268,11 +248,11 @@ describe("createClient: headers and trailers", () => {
 
   it("streaming: a single-message response is yielded as one message", async () => {
     const { transport } = fakeTransport((req) => single(req, "only"));
-    assert.deepEqual(await drain(createClient(Echo, transport).serverStream("x")), ["only"]);
+    assert.deepEqual(await collect(createClient(Echo, transport).serverStream("x")), ["only"]);
   });
 
   it("unary: a stream where one message is due is INTERNAL", async () => {
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a"])));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a"])));
     await assert.rejects(
       createClient(Echo, transport).unary("x"),
       (e: unknown) =>
@@ -336,7 +316,7 @@ describe("createClient: errors", () => {
     const { transport } = fakeTransport(() => Promise.reject(err));
     const trailers: Metadata[] = [];
     const out = createClient(Echo, transport).serverStream("x", { onTrailer: (t) => trailers.push(t) });
-    await assert.rejects(drain(out), (e) => e === err);
+    await assert.rejects(collect(out), (e) => e === err);
     assert.deepEqual(trailers, [err.metadata]);
   });
 
@@ -344,7 +324,7 @@ describe("createClient: errors", () => {
     const responseTrailer = new Metadata({ "x-t": "never" });
     const failure = new RpcError(Code.DATA_LOSS, "cut", { metadata: new Metadata({ "x-e": "e" }) });
     const { transport } = fakeTransport((req) =>
-      streamed(req, gen(["a", "b"], failure), new Metadata(), responseTrailer),
+      streamed(req, fromValues(["a", "b"], failure), new Metadata(), responseTrailer),
     );
     const got: unknown[] = [];
     const trailers: Metadata[] = [];
@@ -363,9 +343,9 @@ describe("createClient: errors", () => {
 
   it("streaming: a plain error from the stream becomes UNKNOWN", async () => {
     const boom = new Error("reset");
-    const { transport } = fakeTransport((req) => streamed(req, gen(["a"], boom)));
+    const { transport } = fakeTransport((req) => streamed(req, fromValues(["a"], boom)));
     await assert.rejects(
-      drain(createClient(Echo, transport).serverStream("x")),
+      collect(createClient(Echo, transport).serverStream("x")),
       (e: unknown) => e instanceof RpcError && e.code === Code.UNKNOWN && e.cause === boom,
     );
   });
@@ -436,7 +416,7 @@ describe("createClient: interceptors", () => {
     };
     const client = createClient(Echo, transport, { interceptors: [auth] });
     await client.unary("x", { metadata: { "x-drop": "1", "x-keep": "2" } });
-    await drain(client.bidi(["y"]));
+    await collect(client.bidi(["y"]));
     assert.deepEqual(seen, ["/test.Echo/Unary", "/test.Echo/Bidi"]);
     assert.deepEqual(calls[0]!.header.toJSON(), { "x-keep": "2", authorization: "Bearer t" });
     assert.equal(calls[1]!.header.get("authorization"), "Bearer t");
@@ -464,8 +444,8 @@ describe("createClient: interceptors", () => {
       };
     };
     const client = createClient(Echo, transport, { interceptors: [shout] });
-    assert.deepEqual(await drain(client.bidi(["a", "b"])), ["ECHO:A!", "ECHO:B!"]);
-    assert.deepEqual(await drain(client.serverStream("q")), ["Q", "Q"]);
+    assert.deepEqual(await collect(client.bidi(["a", "b"])), ["ECHO:A!", "ECHO:B!"]);
+    assert.deepEqual(await collect(client.serverStream("q")), ["Q", "Q"]);
     assert.equal(await client.clientStream(["a", "b"]), "a!+b!");
   });
 
@@ -480,7 +460,7 @@ describe("createClient: interceptors", () => {
     const trailers: Metadata[] = [];
     const client = createClient(Echo, transport, { interceptors: [deny] });
     await assert.rejects(client.unary("x", { onTrailer: (t) => trailers.push(t) }), (e) => e === denied);
-    await assert.rejects(drain(client.serverStream("x")), (e) => e === denied);
+    await assert.rejects(collect(client.serverStream("x")), (e) => e === denied);
     assert.equal(calls.length, 0);
     assert.equal(trailers[0]?.get("x-policy"), "p1");
   });
@@ -495,9 +475,9 @@ describe("createClient: interceptors", () => {
 
 describe("toAsyncIterable", () => {
   it("passes an async iterable through and wraps a sync one", async () => {
-    const a = gen([1]);
+    const a = fromValues([1]);
     assert.equal(toAsyncIterable(a), a);
-    assert.deepEqual(await drain(toAsyncIterable([1, 2, 3])), [1, 2, 3]);
-    assert.deepEqual(await drain(toAsyncIterable(new Set(["x"]))), ["x"]);
+    assert.deepEqual(await collect(toAsyncIterable([1, 2, 3])), [1, 2, 3]);
+    assert.deepEqual(await collect(toAsyncIterable(new Set(["x"]))), ["x"]);
   });
 });

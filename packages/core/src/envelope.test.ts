@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { isRpcError } from "@grpc-ts/testing/assert";
+import { concat } from "@grpc-ts/testing/bytes";
 import { Code } from "./code.js";
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, EnvelopeDecoder, encodeEnvelope, Flag } from "./envelope.js";
-import { RpcError } from "./rpc-error.js";
 
 type Msg = [flags: number, payload: number[]];
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** Feeds the chunks and collects the messages, copying each payload (views may be reused). */
 function decodeAll(chunks: readonly Uint8Array[], decoder = new EnvelopeDecoder()): Msg[] {
@@ -22,15 +13,6 @@ function decodeAll(chunks: readonly Uint8Array[], decoder = new EnvelopeDecoder(
   for (const c of chunks) decoder.push(c, (flags, payload) => out.push([flags, [...payload]]));
   decoder.end();
   return out;
-}
-
-function isRpcError(code: Code, pattern?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.rawMessage, pattern);
-    return true;
-  };
 }
 
 describe("encodeEnvelope", () => {
@@ -267,8 +249,19 @@ describe("EnvelopeDecoder", () => {
 
   it("ends cleanly when idle, also before anything arrived", () => {
     const d = new EnvelopeDecoder();
-    d.end();
-    d.push(encodeEnvelope(0, new Uint8Array(0)), () => {});
-    d.end();
+    assert.equal(d.idle, true);
+    assert.doesNotThrow(() => d.end(), "end before anything arrived");
+    assert.equal(d.idle, true);
+    const got: Msg[] = [];
+    d.push(encodeEnvelope(0, new Uint8Array(0)), (flags, payload) => got.push([flags, [...payload]]));
+    assert.deepEqual(got, [[0, []]], "the empty message after the first end");
+    assert.equal(d.idle, true, "idle after a whole message");
+    assert.doesNotThrow(() => d.end(), "end after a whole message");
+    // And it still decodes after ending.
+    d.push(encodeEnvelope(0, Uint8Array.of(9)), (flags, payload) => got.push([flags, [...payload]]));
+    assert.deepEqual(got, [
+      [0, []],
+      [0, [9]],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { until, within } from "@grpc-ts/testing/async";
 import { Code } from "./code.js";
 import type { Compression } from "./compression.js";
 import { encodeEnvelope, Flag } from "./envelope.js";
@@ -54,7 +55,7 @@ describe("MessageReader", () => {
     r.afterPending(() => order.push(`end after ${got.length}`));
     assert.equal(r.pending, true);
     assert.deepEqual(got, []);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await within(new Promise<void>((resolve) => r.afterPending(resolve)), 5000, "the queued messages");
     assert.deepEqual(got, [{ s: "first" }, { s: "second" }]);
     assert.deepEqual(order, ["end after 2"]);
     assert.equal(wasCompressed(got[0]), true);
@@ -88,7 +89,7 @@ describe("MessageReader", () => {
     r.compression = slowReverse;
     r.push(encodeEnvelope(Flag.COMPRESSED, bytes("ab")));
     r.push(encodeEnvelope(Flag.COMPRESSED, bytes("abc").subarray(0, 2)));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await within(new Promise<void>((resolve) => r.afterPending(resolve)), 5000, "the inflated message");
     assert.equal(errors.length, 0);
     const big = reader(2);
     big.r.compression = {
@@ -96,7 +97,7 @@ describe("MessageReader", () => {
       decompress: async () => Promise.reject(new Error("inflate failed")),
     };
     big.r.push(encodeEnvelope(Flag.COMPRESSED, bytes("zz")));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => big.errors.length > 0, 5000, "the inflate failure");
     assert.equal(big.errors[0]!.code, Code.INTERNAL);
     assert.match(big.errors[0]!.rawMessage, /inflate failed/);
   });

@@ -7,14 +7,11 @@ import {
   FileDescriptorProtoSchema,
   MethodOptions_IdempotencyLevel,
 } from "@bufbuild/protobuf/wkt";
+import { text } from "@grpc-ts/testing/text-echo";
 import { Code } from "./code.js";
 import { defineService, methodCodec, type Serializer, toServiceDefinition } from "./method.js";
 import { RpcError } from "./rpc-error.js";
 
-const text: Serializer<string> = {
-  serialize: (s) => new TextEncoder().encode(s),
-  deserialize: (b) => new TextDecoder().decode(b),
-};
 const num: Serializer<number> = {
   serialize: (n) => Uint8Array.of(n),
   deserialize: (b) => b[0]!,

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fromValues } from "@grpc-ts/testing/async";
+import { TextEcho as Echo, text } from "@grpc-ts/testing/text-echo";
 import { Code } from "./code.js";
 import type { HandlerContext } from "./handler-context.js";
 import type { ServerInterceptor, ServerRequest } from "./interceptor.js";
 import { Metadata } from "./metadata.js";
-import { type AnyMethod, defineService, type Serializer } from "./method.js";
+import { type AnyMethod, defineService } from "./method.js";
 import { Router } from "./router.js";
 import { RpcError } from "./rpc-error.js";
-
-const text: Serializer<string> = {
-  serialize: (s) => new TextEncoder().encode(s),
-  deserialize: (b) => new TextDecoder().decode(b),
-};
-
-const Echo = defineService("test.Echo", {
-  unary: { kind: "unary", request: text, response: text },
-  serverStream: { kind: "server_streaming", request: text, response: text },
-  clientStream: { kind: "client_streaming", request: text, response: text },
-  bidi: { kind: "bidi_streaming", request: text, response: text },
-});
 
 const Other = defineService("test.Other", {
   ping: { kind: "unary", request: text, response: text },
@@ -37,10 +27,6 @@ function ctx(method: AnyMethod): HandlerContext {
     requestEncoding: "identity",
     tls: undefined,
   };
-}
-
-async function* gen<T>(values: readonly T[]): AsyncGenerator<T> {
-  for (const v of values) yield v;
 }
 
 async function drain(it: unknown): Promise<unknown[]> {
@@ -81,8 +67,11 @@ describe("Router", () => {
     assert.equal(router.get("/test.Echo/Unary")?.method, Echo.methods.unary);
     assert.equal(await invoke(router, "/test.Echo/Unary", "hi"), "echo:hi:ann");
     assert.deepEqual(await drain(await invoke(router, "/test.Echo/ServerStream", "s")), ["s1", "s2"]);
-    assert.equal(await invoke(router, "/test.Echo/ClientStream", gen(["a", "b"])), "a,b");
-    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", gen(["x", "y"]))), ["X", "Y"]);
+    assert.equal(await invoke(router, "/test.Echo/ClientStream", fromValues(["a", "b"])), "a,b");
+    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", fromValues(["x", "y"]))), [
+      "X",
+      "Y",
+    ]);
   });
 
   it("does not route unknown paths, other casings, or methods without a handler", () => {
@@ -179,8 +168,8 @@ describe("Router interceptors", () => {
     const router = new Router();
     router.add(Echo, impl, [spy]);
     assert.deepEqual(await drain(await invoke(router, "/test.Echo/ServerStream", "s")), ["s1", "s2"]);
-    assert.equal(await invoke(router, "/test.Echo/ClientStream", gen(["a"])), "a");
-    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", gen(["b"]))), ["B"]);
+    assert.equal(await invoke(router, "/test.Echo/ClientStream", fromValues(["a"])), "a");
+    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", fromValues(["b"]))), ["B"]);
     assert.equal(await invoke(router, "/test.Echo/Unary", "u"), "echo:u:ann");
     assert.deepEqual(flags, [
       ["ServerStream", false],
@@ -216,8 +205,11 @@ describe("Router interceptors", () => {
     };
     const router = new Router();
     router.add(Echo, impl, [wrap]);
-    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", gen(["a", "b"]))), ["<A>!", "<B>!"]);
-    assert.equal(await invoke(router, "/test.Echo/ClientStream", gen(["a", "b"])), "<a>,<b>");
+    assert.deepEqual(await drain(await invoke(router, "/test.Echo/Bidi", fromValues(["a", "b"]))), [
+      "<A>!",
+      "<B>!",
+    ]);
+    assert.equal(await invoke(router, "/test.Echo/ClientStream", fromValues(["a", "b"])), "<a>,<b>");
   });
 
   it("can short-circuit: throwing an RpcError, or answering without the handler", async () => {
@@ -227,7 +219,7 @@ describe("Router interceptors", () => {
       if (req.ctx.metadata.get("x-user") !== "root") {
         if (req.method.name === "Unary") throw denied;
         return req.method.responseStream
-          ? { stream: true, message: gen(["cached"]) }
+          ? { stream: true, message: fromValues(["cached"]) }
           : { stream: false, message: "cached" };
       }
       return next(req);
@@ -253,22 +245,22 @@ describe("Router interceptors", () => {
     );
     await assert.rejects(Promise.resolve(invoke(router, "/test.Echo/Unary", "u")), (e) => e === denied);
     assert.deepEqual(await drain(await invoke(router, "/test.Echo/ServerStream", "s")), ["cached"]);
-    assert.equal(await invoke(router, "/test.Echo/ClientStream", gen([])), "cached");
+    assert.equal(await invoke(router, "/test.Echo/ClientStream", fromValues([])), "cached");
     assert.equal(handlerCalls, 0);
   });
 
   it("a response of the wrong kind is INTERNAL", async () => {
     const wrongKind: ServerInterceptor = (next) => async (req) => {
       const res = await next(req);
-      return res.stream ? { stream: false, message: "one" } : { stream: true, message: gen(["many"]) };
+      return res.stream ? { stream: false, message: "one" } : { stream: true, message: fromValues(["many"]) };
     };
     const router = new Router();
     router.add(Echo, impl, [wrongKind]);
     for (const [path, message] of [
       ["/test.Echo/Unary", "u"],
       ["/test.Echo/ServerStream", "s"],
-      ["/test.Echo/ClientStream", gen(["c"])],
-      ["/test.Echo/Bidi", gen(["b"])],
+      ["/test.Echo/ClientStream", fromValues(["c"])],
+      ["/test.Echo/Bidi", fromValues(["b"])],
     ] as const) {
       await assert.rejects(
         Promise.resolve(invoke(router, path, message)),

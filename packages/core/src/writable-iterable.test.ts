@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { assertRpcError, isRpcError } from "@grpc-ts/testing/assert";
+import { collect } from "@grpc-ts/testing/async";
 import { Code } from "./code.js";
 import { RpcError } from "./rpc-error.js";
 import { createWritableIterable } from "./writable-iterable.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
-
-function isCode(code: Code) {
-  return (e: unknown) => e instanceof RpcError && e.code === code;
-}
 
 /** Whether a promise has settled after the microtask queue ran. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
@@ -131,7 +123,7 @@ describe("createWritableIterable", () => {
   it("rejects a write after close with INTERNAL", async () => {
     const it = createWritableIterable<number>();
     it.close();
-    await assert.rejects(it.write(1), isCode(Code.INTERNAL));
+    await assert.rejects(it.write(1), isRpcError(Code.INTERNAL));
     it.close(); // a second close is a no-op
     assert.deepEqual(await collect(it), []);
   });
@@ -151,7 +143,7 @@ describe("createWritableIterable", () => {
       (e) => e === boom,
     );
     assert.deepEqual(got, [1, 2]);
-    await assert.rejects(it.write(3), isCode(Code.INTERNAL));
+    await assert.rejects(it.write(3), isRpcError(Code.INTERNAL));
   });
 
   it("fail wakes a waiting consumer with the error", async () => {
@@ -194,7 +186,7 @@ describe("createWritableIterable", () => {
       break;
     }
     assert.equal(returns, 1);
-    await assert.rejects(it.write(4), isCode(Code.CANCELLED));
+    await assert.rejects(it.write(4), isRpcError(Code.CANCELLED));
     assert.equal(it.full, false, "the values nobody will read were dropped");
     assert.deepEqual(await it[Symbol.asyncIterator]().next(), { value: undefined, done: true });
   });
@@ -216,9 +208,9 @@ describe("createWritableIterable", () => {
       });
     }
     await consumer;
-    assert.ok(isCode(Code.CANCELLED)(rejected), String(rejected));
+    assertRpcError(rejected, Code.CANCELLED);
     assert.equal(returns, 1);
-    await assert.rejects(it.write(100), isCode(Code.CANCELLED));
+    await assert.rejects(it.write(100), isRpcError(Code.CANCELLED));
     assert.deepEqual(await it[Symbol.asyncIterator]().next(), { value: undefined, done: true });
   });
 

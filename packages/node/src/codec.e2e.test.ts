@@ -3,17 +3,21 @@
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
-import { Code, createChannel, createClient, defineService, type Serializer } from "./index.js";
-import { Echo } from "./test-support/gen/echo_pb.js";
 import {
   assertBytes,
   collect,
+  Echo,
   type EchoHarness,
+  envelope,
   expectRpcError,
+  grpcHeaders,
+  listenLoopback,
+  rawCall,
   startEcho,
   startServer,
-} from "./test-support/harness.js";
-import { envelope, grpcHeaders, rawCall, statusOf } from "./test-support/raw-client.js";
+  statusOf,
+} from "@grpc-ts/testing";
+import { Code, createChannel, createClient, defineService, type Serializer } from "./index.js";
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const parse = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
@@ -91,14 +95,8 @@ describe("JSON codec (application/grpc+json)", () => {
         stream.end(envelope(json({ message: "from raw server", index: 5 })));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    const channel = createChannel(
-      `127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`,
-      {
-        codec: "json",
-      },
-    );
+    const port = await listenLoopback(server);
+    const channel = createChannel(`127.0.0.1:${port}`, { codec: "json" });
     try {
       const res = await createClient(Echo, channel).unary({ message: "to raw server", count: 3 });
       assert.equal(res.message, "from raw server");

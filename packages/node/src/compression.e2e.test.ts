@@ -6,17 +6,22 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, createChannel, createClient, type HandlerContext, wasCompressed } from "./index.js";
-import { Echo, EchoRequestSchema } from "./test-support/gen/echo_pb.js";
 import {
   assertBytes,
   collect,
+  Echo,
   type EchoHarness,
+  EchoRequestSchema,
+  envelope,
   expectRpcError,
+  grpcHeaders,
+  listenLoopback,
+  rawCall,
   startEcho,
+  statusOf,
   within,
-} from "./test-support/harness.js";
-import { envelope, grpcHeaders, rawCall, statusOf } from "./test-support/raw-client.js";
+} from "@grpc-ts/testing";
+import { Code, createChannel, createClient, type HandlerContext, wasCompressed } from "./index.js";
 
 const gzipAsync = promisify(zlib.gzip);
 
@@ -224,9 +229,7 @@ describe("compression", () => {
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(envelope(bomb, 1));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const port = await listenLoopback(server);
     const channel = createChannel(`127.0.0.1:${port}`);
     try {
       const client = createClient(Echo, channel);

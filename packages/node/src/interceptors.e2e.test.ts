@@ -1,6 +1,7 @@
 // Client and server interceptors end to end.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { collect, Echo, type EchoHarness, expectRpcError, startEcho } from "@grpc-ts/testing";
 import {
   type ClientInterceptor,
   Code,
@@ -10,8 +11,6 @@ import {
   RpcError,
   type ServerInterceptor,
 } from "./index.js";
-import { Echo } from "./test-support/gen/echo_pb.js";
-import { collect, type EchoHarness, expectRpcError, startEcho } from "./test-support/harness.js";
 
 describe("interceptors", () => {
   let h: EchoHarness;

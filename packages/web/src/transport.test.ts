@@ -7,6 +7,7 @@ import { Code, createClient, defineService, RpcError } from "@grpc-ts/core";
 import { statusToTrailers } from "@grpc-ts/core/grpc";
 import { encodeTextSegment, encodeTrailerFrame } from "@grpc-ts/core/grpc-web";
 import { encodeEnvelope } from "@grpc-ts/core/protocol";
+import { concat } from "@grpc-ts/testing/bytes";
 import { createGrpcWebTransport } from "./transport.js";
 
 const text = {
@@ -25,16 +26,6 @@ interface Seen {
   headers: Headers;
   body: Uint8Array;
   signal: AbortSignal | undefined;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const msg = (s: string) => encodeEnvelope(0, new TextEncoder().encode(s));

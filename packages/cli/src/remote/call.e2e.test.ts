@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import type { FileRegistry } from "@bufbuild/protobuf";
+import { stripAnsi } from "@grpc-ts/testing";
 import {
   type DemoServer,
   demoProto,
@@ -16,14 +17,6 @@ import {
 } from "../test-support/demo.js";
 
 const timeout = 120_000;
-/** Removes ANSI colour codes (ESC [ n m). */
-function stripAnsi(text: string): string {
-  return text
-    .split("\u001b[")
-    .map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, "")))
-    .join("");
-}
-
 describe("grpc-ts call", () => {
   let registry: FileRegistry;
   let server: DemoServer;

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { stripAnsi } from "@grpc-ts/testing";
 import { splitMethod } from "./call.js";
 import { channelTarget } from "./connect.js";
 import { CliFailure } from "./failure.js";
 import { JsonObjectSplitter, parseJsonObjects } from "./json-input.js";
 import { formatJson } from "./json-text.js";
 import { colourEnabled, createStyle } from "./style.js";
-
-/** Removes ANSI colour codes (ESC [ n m). */
-function stripAnsi(text: string): string {
-  return text
-    .split("\u001b[")
-    .map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, "")))
-    .join("");
-}
 
 function usage(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof CliFailure && e.exitCode === 2 && message.test(e.message));

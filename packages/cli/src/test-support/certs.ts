@@ -1,8 +1,8 @@
-// Certificates for the CLI's TLS tests: the shared test set (packages/node test-support: a CA, a
+// Certificates for the CLI's TLS tests: the shared test set (@grpc-ts/testing: a CA, a
 // server certificate for localhost and 127.0.0.1, a client certificate), seen as the PEM files the
 // CLI's --cacert/--cert/--key options take, and as PEM text for the server.
 import { join } from "node:path";
-import { generateTestCerts } from "../../../node/src/test-support/certs.js";
+import { generateTestCerts } from "@grpc-ts/testing";
 
 export interface TestCerts {
   readonly dir: string;

@@ -16,7 +16,7 @@ import {
   type ServiceImpl,
 } from "@grpc-ts/node";
 import { addHealth, addReflection, createReflection, ServerReflectionV1alpha } from "@grpc-ts/services";
-import { runToEnd } from "../../../node/src/test-support/run-to-end.js";
+import { runToEnd } from "@grpc-ts/testing";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);

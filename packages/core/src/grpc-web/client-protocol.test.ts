@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { concat } from "@grpc-ts/testing/bytes";
 import { Code } from "../code.js";
 import { encodeEnvelope, Flag } from "../envelope.js";
 import { RpcError } from "../rpc-error.js";
@@ -9,16 +10,6 @@ import { encodeTrailerFrame } from "./trailers.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 const frames = [
   encodeEnvelope(0, enc("one")),

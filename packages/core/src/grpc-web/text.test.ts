@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { concat } from "@grpc-ts/testing/bytes";
 import { base64Encode } from "../base64.js";
 import { RpcError } from "../rpc-error.js";
 import { Base64StreamDecoder, encodeTextSegment } from "./text.js";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const bytes = (n: number, seed = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + seed) & 0xff);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Decodes `text` fed as the given chunks. */
 function decodeChunks(chunks: readonly Uint8Array[]): Uint8Array {

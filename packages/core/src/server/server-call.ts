@@ -25,9 +25,12 @@ const prefix = new Uint8Array(5);
 
 /**
  * A client reset this close to (or after) the call's deadline counts as the deadline passing: the
- * client's timer and ours measure the same deadline, and the client's usually fires first.
+ * client's timer and ours measure the same deadline, the client's usually fires first, and ours
+ * started later, when the request arrived. The slack is this many ms, or a tenth of the call's
+ * timeout when that is longer (a loaded process sees the reset late by more than a fixed margin).
  */
 const DEADLINE_RESET_SLACK_MS = 50;
+const DEADLINE_RESET_SLACK_SHARE = 0.1;
 
 /**
  * The trailers of a call that succeeded with no trailing metadata: one frozen list for every call,
@@ -79,6 +82,8 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
   prevLinked: ServerCall | undefined = undefined;
   nextLinked: ServerCall | undefined = undefined;
   readonly deadline: number | undefined;
+  /** How close to the deadline a client's reset counts as the deadline passing (see above). */
+  readonly #resetSlackMs: number;
   readonly #stream: ServerStream;
   readonly #config: CallConfig;
   readonly #start: CallStart;
@@ -106,6 +111,10 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
     this.#start = start;
     this.method = start.route.method;
     this.deadline = start.deadline;
+    this.#resetSlackMs =
+      start.deadline === undefined
+        ? 0
+        : Math.max(DEADLINE_RESET_SLACK_MS, (start.deadline - Date.now()) * DEADLINE_RESET_SLACK_SHARE);
     this.#reader = new MessageReader({
       maxBytes: config.maxReceiveMessageBytes,
       deserialize: start.codec.request.deserialize,
@@ -221,7 +230,7 @@ export class ServerCall implements ServerStreamListener, HandlerContext, Linked<
       // before our own timer for the same deadline fires: the handler is told DEADLINE_EXCEEDED.
       const deadline = this.deadline;
       const reason =
-        deadline !== undefined && Date.now() >= deadline - DEADLINE_RESET_SLACK_MS
+        deadline !== undefined && Date.now() >= deadline - this.#resetSlackMs
           ? new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded (the client gave up at its deadline)")
           : new RpcError(
               Code.CANCELLED,

@@ -6,23 +6,19 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import {
+  createEchoService,
+  deferred,
+  Echo,
+  expectRpcError,
+  freePort,
+  listenLoopback,
+  type ServerHandle,
+  startServer,
+  until,
+  within,
+} from "@grpc-ts/testing";
 import { Code, type ConnectivityState, createChannel, createClient, type HandlerContext } from "../index.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, type ServerHandle, startServer, within } from "../test-support/harness.js";
-
-/** A loopback port that nothing listens on (bound and released). */
-async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Whether `::1` can be bound on this machine. */
 async function canBindIpv6Loopback(): Promise<boolean> {
@@ -91,9 +87,11 @@ describe("channel", () => {
       },
     );
     // Let a few connection attempts fail first.
-    for (let i = 0; i < 200 && states.filter((s) => s === "TRANSIENT_FAILURE").length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(
+      () => states.filter((s) => s === "TRANSIENT_FAILURE").length >= 2,
+      5000,
+      "two failed attempts",
+    );
     assert.ok(states.includes("TRANSIENT_FAILURE"), `states: ${states.join(" ")}`);
     assert.equal(settled, false, "the call is still waiting");
     const server = await startRecording(`127.0.0.1:${port}`);
@@ -122,9 +120,8 @@ describe("channel", () => {
       attempts++;
       socket.destroy();
     });
-    await new Promise<void>((resolve) => dropper.listen(0, "127.0.0.1", () => resolve()));
+    const port = await listenLoopback(dropper);
     cleanups.push(() => dropper.close());
-    const port = (dropper.address() as net.AddressInfo).port;
     const channel = createChannel(`127.0.0.1:${port}`, { backoff: { initialMs: 2000, maxMs: 2000 } });
     cleanups.push(() => channel.close());
     const client = createClient(Echo, channel);
@@ -185,24 +182,47 @@ describe("channel", () => {
     const port = await freePort();
     const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
     const client = createClient(Echo, channel);
+    const failed = new Promise<void>((resolve) =>
+      channel.onStateChange((s) => {
+        if (s === "TRANSIENT_FAILURE") resolve();
+      }),
+    );
     const waiting = client.unary({}, { waitForReady: true });
     const ready = channel.waitForReady();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A connection attempt has failed, and both are still waiting for the next.
+    await within(failed, 5000, "a failed connection attempt");
     channel.close();
     await within(expectRpcError(waiting, Code.UNAVAILABLE, "closed"), 5000, "waiting call");
     await within(expectRpcError(ready, Code.UNAVAILABLE, "closed"), 5000, "waitForReady");
   });
 
   it("close() lets a running call finish", async () => {
-    const server = await startServer();
+    const started = deferred();
+    const release = deferred();
+    const server = await startServer({
+      setup: (s) => {
+        s.add(Echo, {
+          ...createEchoService(),
+          async unary(req) {
+            if (req.message === "slow") {
+              started.resolve();
+              await release.promise;
+            }
+            return { message: req.message };
+          },
+        });
+      },
+    });
     cleanups.push(() => server.close());
+    cleanups.push(() => release.resolve());
     const channel = createChannel(server.target);
     cleanups.push(() => channel.close());
     const client = createClient(Echo, channel);
     await client.unary({});
-    const running = client.unary({ message: "slow", delayMs: 200 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const running = client.unary({ message: "slow" });
+    await within(started.promise, 5000, "the handler starting");
     channel.close();
+    release.resolve();
     assert.equal((await within(running, 5000, "running call")).message, "slow");
   });
 
@@ -215,8 +235,7 @@ describe("channel", () => {
     const states: ConnectivityState[] = [];
     channel.onStateChange((s) => states.push(s));
     first.close();
-    for (let i = 0; i < 200 && channel.getState() === "READY"; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await until(() => channel.getState() !== "READY", 2000, "the channel leaving READY");
     assert.equal(channel.getState(), "IDLE");
     const second = await startRecording(`127.0.0.1:${first.port}`);
     cleanups.push(() => second.close());

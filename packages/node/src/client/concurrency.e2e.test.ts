@@ -1,8 +1,7 @@
 // Many concurrent calls multiplexed over one channel's single HTTP/2 connection.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { sleep } from "../test-support/echo-service.js";
-import { collect, type EchoHarness, startEcho } from "../test-support/harness.js";
+import { collect, type EchoHarness, sleep, startEcho } from "@grpc-ts/testing";
 
 describe("concurrency on one channel", () => {
   let h: EchoHarness;

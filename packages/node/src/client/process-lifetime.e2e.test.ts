@@ -5,11 +5,9 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT, runToEnd } from "@grpc-ts/testing";
 import { createServer, defineService, type Server } from "../index.js";
-import { runToEnd } from "../test-support/run-to-end.js";
 
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const bytes = { serialize: (b: Uint8Array) => b, deserialize: (b: Uint8Array) => b };
 const Ping = defineService("lifetime.Ping", { ping: { kind: "unary", request: bytes, response: bytes } });
 
@@ -31,8 +29,8 @@ before(async () => {
   server = createServer().add(Ping, { ping: (b) => b });
   port = await server.listen("127.0.0.1:0");
   // Under the repository (in the git-ignored .tmp/), so that the script resolves @grpc-ts/node.
-  await mkdir(join(root, ".tmp"), { recursive: true });
-  dir = await mkdtemp(join(root, ".tmp", "lifetime-"));
+  await mkdir(join(REPO_ROOT, ".tmp"), { recursive: true });
+  dir = await mkdtemp(join(REPO_ROOT, ".tmp", "lifetime-"));
   await writeFile(join(dir, "call.mjs"), script);
 });
 
@@ -45,7 +43,7 @@ it("a one-call script gets its answer and exits 0", { timeout: 60_000 }, async (
   const { code, stdout, stderr } = await runToEnd(
     process.execPath,
     ["--conditions=source", "--import", "tsx", join(dir, "call.mjs"), `127.0.0.1:${port}`],
-    { cwd: root },
+    { cwd: REPO_ROOT },
   );
   assert.equal(code, 0, `exit code ${code}; stderr: ${stderr}`);
   assert.equal(stdout, "reply 1 7\n");

@@ -1,17 +1,21 @@
 // A server killed mid-stream (a child process, SIGKILL): the client's running call fails with
 // UNAVAILABLE, and the same channel reconnects to a new server on the same port.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as net from "node:net";
 import { after, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import {
+  CHILD_WAIT_FOR_READY,
+  type ChildServer,
+  Echo,
+  expectRpcError,
+  listenLoopback,
+  REPO_ROOT,
+  runToEnd,
+  startChildServer,
+  startServer,
+  within,
+} from "@grpc-ts/testing";
 import { Code, createChannel, createClient } from "../index.js";
-import { type ChildServer, startChildServer } from "../test-support/child-process.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, startServer, within } from "../test-support/harness.js";
-
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
-const clientScript = fileURLToPath(new URL("../test-support/child-wait-for-ready.ts", import.meta.url));
 
 const children: ChildServer[] = [];
 const closers: (() => void)[] = [];
@@ -63,43 +67,34 @@ it("a server killed mid-stream: UNAVAILABLE, then the channel reconnects to a ne
 it("a script's waitForReady call keeps its process alive until a server comes up", {
   timeout: 90_000,
 }, async () => {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-
-  const child = spawn(
+  // Until the server comes up, a listener that drops each connection at once: the script's failed
+  // attempts are events to wait for, not a guess at how long they take.
+  let attempts = 0;
+  let attempted: (() => void) | undefined;
+  const dropper = net.createServer((socket) => {
+    socket.destroy();
+    attempts++;
+    if (attempts === 3) attempted?.();
+  });
+  const port = await listenLoopback(dropper);
+  const dropping = new Promise<void>((resolve) => (attempted = resolve));
+  let exited = false;
+  const run = runToEnd(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", clientScript, `127.0.0.1:${port}`],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
+    ["--conditions=source", "--import", "tsx", CHILD_WAIT_FOR_READY, `127.0.0.1:${port}`],
+    { cwd: REPO_ROOT, timeoutMs: 60_000 },
+  ).finally(() => {
+    exited = true;
   });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-  const killer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 60_000);
   try {
-    // Let the script start and fail to connect a few times (its backoff is 100-200 ms).
-    const early = await Promise.race([
-      exited,
-      new Promise((resolve) => setTimeout(() => resolve("running"), 2500)),
-    ]);
-    assert.equal(early, "running", `the script exited before a server came up: ${stderr}`);
-    const server = await startServer({ address: `127.0.0.1:${port}` });
-    closers.push(() => server.close());
-    const code = await exited;
-    assert.equal(code, 0, `exit code ${code}; stderr: ${stderr}`);
-    assert.equal(stdout, "reply waited\n");
+    await within(dropping, 30_000, "three failed connection attempts by the script");
   } finally {
-    clearTimeout(killer);
-    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+    await new Promise<void>((resolve) => dropper.close(() => resolve()));
   }
+  assert.equal(exited, false, "the script exited before a server came up");
+  const server = await startServer({ address: `127.0.0.1:${port}` });
+  closers.push(() => server.close());
+  const result = await run;
+  assert.equal(result.code, 0, `exit code ${result.code}; stderr: ${result.stderr}`);
+  assert.equal(result.stdout, "reply waited\n");
 });

@@ -3,11 +3,19 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  answer,
+  collect,
+  Echo,
+  EchoResponseSchema,
+  envelope,
+  expectRpcError,
+  type RawServer,
+  startRawServer,
+  until,
+  within,
+} from "@grpc-ts/testing";
 import { Code, createChannel, createClient } from "../index.js";
-import { Echo, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
-import { collect, expectRpcError, within } from "../test-support/harness.js";
-import { envelope } from "../test-support/raw-client.js";
-import { answer, type RawServer, startRawServer } from "../test-support/raw-server.js";
 
 const response = (message: string) =>
   envelope(toBinary(EchoResponseSchema, create(EchoResponseSchema, { message })));
@@ -190,8 +198,7 @@ describe("client response validation", () => {
       got.map((r) => r.message),
       ["early"],
     );
-    for (let i = 0; i < 100 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(closed, true, "the client closed its side of the stream");
+    await until(() => closed, 1000, "the client closing its side of the stream");
   });
 
   it("a connection the client's HTTP/2 layer gave up on (header too large) is not used for the next call", async () => {

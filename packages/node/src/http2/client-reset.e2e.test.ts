@@ -6,40 +6,18 @@
  */
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { Code, RpcError } from "@grpc-ts/core";
+import { Code } from "@grpc-ts/core";
+import { assertRpcError, Echo, expectRpcError, listenLoopback, until, within } from "@grpc-ts/testing";
 import { type Channel, createChannel } from "../client/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
-import { Echo, sleep } from "../test-support/echo-impl.js";
 
 const TIMEOUT_MS = 5_000;
 
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not done within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function expectCode(promise: Promise<unknown>, code: Code): Promise<void> {
-  try {
-    await within(promise, "call");
-  } catch (e) {
-    assert.ok(e instanceof RpcError, String(e));
-    assert.equal(e.code, code, e.message);
-    return;
-  }
-  assert.fail("expected the call to fail");
-}
+/** Awaits a call expected to fail with `code`, bounded in time. */
+const expectCode = (promise: Promise<unknown>, code: Code) =>
+  within(expectRpcError(promise, code), TIMEOUT_MS, "call");
 
 /** Yields one message, then waits (without ending the request stream) until `signal` fires. */
 async function* oneThenWait(signal: AbortSignal) {
@@ -82,8 +60,7 @@ describe("our client cancels an open request stream with RST_STREAM alone", () =
         closedIn();
       });
     });
-    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
-    channel = createChannel(`127.0.0.1:${(raw.address() as AddressInfo).port}`);
+    channel = createChannel(`127.0.0.1:${await listenLoopback(raw)}`);
   });
 
   after(async () => {
@@ -108,18 +85,13 @@ describe("our client cancels an open request stream with RST_STREAM alone", () =
                 for await (const _ of client.bidi(oneThenWait(ac.signal), options));
               })();
         const failed = expectCode(call, how === "abort" ? Code.CANCELLED : Code.DEADLINE_EXCEEDED);
-        await within(
-          (async () => {
-            while (seen.length === before) await sleep(5, new AbortController().signal);
-          })(),
-          "the stream to arrive",
-        );
+        await until(() => seen.length > before, TIMEOUT_MS, "the stream to arrive");
         const s = seen[before]!;
-        await within(s.gotData, "the first message");
+        await within(s.gotData, TIMEOUT_MS, "the first message");
         if (how === "abort") ac.abort();
         await failed;
         ac.abort();
-        await within(s.closed, "the stream to close");
+        await within(s.closed, TIMEOUT_MS, "the stream to close");
         assert.equal(s.halfClosed, false, "the server saw END_STREAM before the reset");
         assert.equal(s.rstCode, http2.constants.NGHTTP2_CANCEL);
       });
@@ -171,12 +143,12 @@ describe("our server: a reset request stream is not a complete one", () => {
           }),
           Code.CANCELLED,
         );
-        await within(gotOne, "the handler's first message");
+        await within(gotOne, TIMEOUT_MS, "the handler's first message");
         ac.abort();
         await failed;
         const o = outcomes.at(-1)!;
-        const reason = await within(o.aborted, "the handler's signal");
-        assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+        const reason = await within(o.aborted, TIMEOUT_MS, "the handler's signal");
+        assertRpcError(reason, Code.CANCELLED);
         assert.equal(o.completed, false, "the handler took the cancelled request stream for a complete one");
         assert.equal(o.received, 1);
       } finally {

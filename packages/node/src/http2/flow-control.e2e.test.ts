@@ -10,10 +10,17 @@ import { createHash } from "node:crypto";
 import * as net from "node:net";
 import { Transform, type TransformCallback } from "node:stream";
 import { after, describe, test } from "node:test";
+import {
+  type ChildServer,
+  Echo,
+  type EchoRequestInit,
+  listenLoopback,
+  type ServerHandle,
+  startChildServer,
+  startServer,
+  within,
+} from "@grpc-ts/testing";
 import { createChannel, createClient, createServer, type FlowControlWindow } from "../index.js";
-import { type ChildServer, startChildServer } from "../test-support/child-process.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { type EchoRequestInit, type ServerHandle, startServer, within } from "../test-support/harness.js";
 
 /** The payload of our engine's BDP probe PINGs. */
 const PROBE = Buffer.from("6264702d67747301", "hex");
@@ -128,12 +135,42 @@ describe("the flowControlWindow option", () => {
     }
   });
 
-  test("'adaptive', 65535 and 2^31 - 1 are taken", () => {
+  test("'adaptive', 65535 and 2^31 - 1 are taken: a call works with each on both sides, and each side announces a fixed window as its stream window", async () => {
     for (const flowControlWindow of ["adaptive", 65535, 2 ** 31 - 1] as const) {
-      const server = createServer({ flowControlWindow });
-      server.forceShutdown();
-      const channel = createChannel("127.0.0.1:1", { flowControlWindow });
+      const handle = await startServer({ server: { flowControlWindow } });
+      closers.push(handle.close);
+      const proxy = await startProxy(handle.port);
+      closers.push(() => proxy.close());
+      const channel = createChannel(`127.0.0.1:${proxy.port}`, { flowControlWindow });
+      closers.push(() => channel.close());
+      const res = await within(
+        createClient(Echo, channel).unary({ message: "windows" }, { timeoutMs: 5000 }),
+        10_000,
+        `a call with flowControlWindow ${flowControlWindow}`,
+      );
+      assert.equal(res.message, "windows");
       channel.close();
+      assert.equal(proxy.connections.length, 1);
+      const c = proxy.connections[0]!;
+      for (const [who, frames] of [
+        ["the server", c.fromServer.frames],
+        ["the client", c.fromClient.frames],
+      ] as const) {
+        assert.ok(
+          frames.some((f) => f.type === FRAME_SETTINGS),
+          `${who} sent no SETTINGS (${flowControlWindow})`,
+        );
+        const announced = windowSettings(frames).map((w) => w.value);
+        // Adaptive starts from the protocol's default (65535, sent or not) and grows only after a
+        // probe, which one small call does not make.
+        if (flowControlWindow === 2 ** 31 - 1) assert.deepEqual(announced, [2 ** 31 - 1], who);
+        else
+          assert.deepEqual(
+            announced.filter((v) => v !== 65535),
+            [],
+            `${who} (${flowControlWindow})`,
+          );
+      }
     }
   });
 });
@@ -243,8 +280,7 @@ async function startProxy(targetPort: number): Promise<Proxy> {
       s.on("close", end);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenLoopback(server);
   return {
     port,
     connections,

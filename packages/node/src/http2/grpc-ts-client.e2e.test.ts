@@ -16,13 +16,22 @@ import {
   type ServerConnectionListener,
 } from "@grpc-ts/http2";
 import { writeGoAway } from "@grpc-ts/http2/frame";
+import {
+  assertBytes,
+  closerOf,
+  createEchoService,
+  Echo,
+  expectRpcError,
+  generateTestCerts,
+  listenLoopback,
+  sleep,
+  TEST_CLIENT_CN,
+  type TestCerts,
+  within,
+} from "@grpc-ts/testing";
 import { type Channel, createChannel } from "../client/channel.js";
 import { createClient } from "../index.js";
 import { createServer, type Server } from "../server/server.js";
-import { generateTestCerts, TEST_CLIENT_CN, type TestCerts } from "../test-support/certs.js";
-import { createEchoService, sleep } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { assertBytes, expectRpcError, within } from "../test-support/harness.js";
 import type { EngineName } from "./engine.js";
 
 /** Every call here has a deadline, so a failure shows as an error, not a hang. */
@@ -65,26 +74,8 @@ async function startEchoServer(
 }
 
 function listenOn(server: NetServer | TlsServer): Promise<number> {
-  const open = new Set<Socket>();
-  server.on("connection", (socket: Socket) => {
-    open.add(socket);
-    socket.on("close", () => open.delete(socket));
-  });
-  // `close` waits for every connection: end them first.
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      resolve(typeof address === "object" && address !== null ? address.port : 0);
-    });
-  });
+  cleanups.push(closerOf(server));
+  return listenLoopback(server);
 }
 
 /**

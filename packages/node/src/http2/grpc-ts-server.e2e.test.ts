@@ -9,21 +9,23 @@ import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { createGrpcWebTransport } from "@grpc-ts/web";
-import { Code, createChannel, createClient } from "../index.js";
-import { generateTestCerts, TEST_SERVER_NAME, type TestCerts } from "../test-support/certs.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { JsEchoClient, type JsEchoResponse, readAll } from "../test-support/grpc-js-peer.js";
 import {
   collect,
+  createEchoService,
   deferred,
+  Echo,
   type EchoHarness,
   expectRpcError,
+  generateTestCerts,
   startEcho,
   startServer,
+  TEST_SERVER_NAME,
+  type TestCerts,
   within,
-} from "../test-support/harness.js";
+} from "@grpc-ts/testing";
+import { JsEchoClient, type JsEchoResponse, readAll } from "@grpc-ts/testing/grpc-js";
+import { createGrpcWebTransport } from "@grpc-ts/web";
+import { Code, createChannel, createClient } from "../index.js";
 
 const engine = "grpc-ts" as const;
 

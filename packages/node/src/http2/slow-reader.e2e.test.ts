@@ -21,9 +21,17 @@ import {
   writeWindowUpdate,
 } from "@grpc-ts/http2/frame";
 import { HpackEncoder } from "@grpc-ts/http2/hpack";
-import { createEchoService, sleep } from "../test-support/echo-service.js";
-import { Echo, EchoRequestSchema, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
-import { type ServerHandle, startServer } from "../test-support/harness.js";
+
+import {
+  createEchoService,
+  Echo,
+  EchoRequestSchema,
+  EchoResponseSchema,
+  type ServerHandle,
+  sleep,
+  startServer,
+  until,
+} from "@grpc-ts/testing";
 
 /** A raw HTTP/2 client: what it sends is up to the test; what it receives is recorded. */
 class RawClient implements FrameHandler {
@@ -106,14 +114,6 @@ class RawClient implements FrameHandler {
   onWindowUpdate(): void {}
   onStreamError(): void {}
   onIgnoredFrame(): void {}
-}
-
-/** Polls `check` every 20 ms until it holds; fails after `ms`. */
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  for (let waited = 0; !check(); waited += 20) {
-    if (waited >= ms) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** A unary response: larger than the socket's buffers can hide for a few hundred calls. */

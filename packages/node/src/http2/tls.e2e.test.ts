@@ -4,19 +4,23 @@
  */
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { Code, codeName, type HandlerContext, RpcError } from "@grpc-ts/core";
-import { type ChannelOptions, createChannel } from "../client/channel.js";
-import { createClient } from "../index.js";
-import { createServer, type ListenOptions, type Server } from "../server/server.js";
+import { Code, type HandlerContext } from "@grpc-ts/core";
 import {
+  collect,
+  createEchoImpl,
+  Echo,
+  type EchoMethodName,
+  expectRpcError,
   generateTestCerts,
+  listenLoopback,
   TEST_CLIENT_CN,
   TEST_SERVER_NAME,
   type TestCerts,
-} from "../test-support/certs.js";
-import { createEchoImpl, Echo, type EchoMethodName } from "../test-support/echo-impl.js";
+} from "@grpc-ts/testing";
+import { type ChannelOptions, createChannel } from "../client/channel.js";
+import { createClient } from "../index.js";
+import { createServer, type ListenOptions, type Server } from "../server/server.js";
 
 /** Every call in this file is bounded by this deadline, so a failure shows as an error, not a hang. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -62,24 +66,6 @@ async function withClient<T>(
   } finally {
     channel.close();
   }
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${codeName(code)}, got ${codeName(e.code)}: ${e.message}`);
-    if (message !== undefined) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
 }
 
 describe("TLS", () => {
@@ -133,7 +119,7 @@ describe("TLS", () => {
 
   test("a server certificate from an untrusted CA fails with UNAVAILABLE naming the certificate problem", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.otherCa } }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
         Code.UNAVAILABLE,
         /certificate/i,
@@ -143,7 +129,7 @@ describe("TLS", () => {
 
   test("the system's CAs do not trust the test CA", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: {} }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
         Code.UNAVAILABLE,
         /certificate/i,
@@ -156,7 +142,7 @@ describe("TLS", () => {
       `127.0.0.1:${server.port}`,
       { tls: { ca: certs.ca, serverName: "wrong.grpc-ts.local" } },
       async (client) => {
-        await rejectsWith(
+        await expectRpcError(
           client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
           Code.UNAVAILABLE,
           /wrong\.grpc-ts\.local|altnames|certificate/i,
@@ -178,7 +164,7 @@ describe("TLS", () => {
 
   test("a plaintext client against a TLS server fails with UNAVAILABLE", async () => {
     await withClient(`127.0.0.1:${server.port}`, {}, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
   });
 });
@@ -187,7 +173,7 @@ describe("TLS client against a plaintext server", () => {
   test("fails with UNAVAILABLE", async () => {
     const { port } = await startServer({});
     await withClient(`127.0.0.1:${port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
   });
 });
@@ -200,16 +186,15 @@ describe("a TLS connection lost in the middle of a call", () => {
       stream.respond({ ":status": 200, "content-type": "application/grpc" });
       setTimeout(() => stream.session?.destroy(), 20);
     });
-    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const port = await listenLoopback(raw);
     try {
-      const { port } = raw.address() as AddressInfo;
       await withClient(`127.0.0.1:${port}`, { tls: { ca: certs.ca } }, async (client) => {
-        await rejectsWith(
+        await expectRpcError(
           client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
           Code.UNAVAILABLE,
           /connection/,
         );
-        await rejectsWith(
+        await expectRpcError(
           collect(client.serverStream({ message: "x", count: 1 }, { timeoutMs: CALL_TIMEOUT_MS })),
           Code.UNAVAILABLE,
           /connection/,
@@ -251,7 +236,7 @@ describe("mutual TLS, client certificate required", () => {
   test("a client without a certificate fails with UNAVAILABLE", async () => {
     const before = server.calls.length;
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+      await expectRpcError(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
     });
     assert.equal(server.calls.length, before, "no handler ran");
   });
@@ -262,7 +247,10 @@ describe("mutual TLS, client certificate required", () => {
       `127.0.0.1:${server.port}`,
       { tls: { ca: certs.ca, cert: certs.otherClient.cert, key: certs.otherClient.key } },
       async (client) => {
-        await rejectsWith(client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }), Code.UNAVAILABLE);
+        await expectRpcError(
+          client.unary({ message: "x" }, { timeoutMs: CALL_TIMEOUT_MS }),
+          Code.UNAVAILABLE,
+        );
       },
     );
     assert.equal(server.calls.length, before, "no handler ran");
@@ -270,7 +258,7 @@ describe("mutual TLS, client certificate required", () => {
 
   test("streaming calls on a rejected connection fail with UNAVAILABLE too", async () => {
     await withClient(`127.0.0.1:${server.port}`, { tls: { ca: certs.ca } }, async (client) => {
-      await rejectsWith(
+      await expectRpcError(
         collect(client.bidi([{ message: "x" }], { timeoutMs: CALL_TIMEOUT_MS })),
         Code.UNAVAILABLE,
       );

@@ -1,7 +1,7 @@
 // The four call kinds over a real loopback connection with the generated Echo service.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { assertBytes, collect, type EchoHarness, startEcho } from "../test-support/harness.js";
+import { assertBytes, collect, type EchoHarness, startEcho } from "@grpc-ts/testing";
 
 // On both HTTP/2 engines: node:http2 (the default) and our own (@grpc-ts/http2).
 for (const engine of ["node", "grpc-ts"] as const) {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { collect, Echo, type EchoHarness, expectRpcError, startEcho, startServer } from "@grpc-ts/testing";
 import {
   Code,
   createChannel,
@@ -11,14 +12,6 @@ import {
   RpcError,
   type Serializer,
 } from "../index.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import {
-  collect,
-  type EchoHarness,
-  expectRpcError,
-  startEcho,
-  startServer,
-} from "../test-support/harness.js";
 
 const message = "überprüft: 100% — ✓ “quoted” 日本語 %41 %zz";
 

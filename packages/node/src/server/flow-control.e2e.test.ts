@@ -2,9 +2,8 @@
 // fast side back (HTTP/2 flow control plus the bounded queues on each side) instead of buffering.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { deferred, type EchoHarness, sleep, startEcho, until, within } from "@grpc-ts/testing";
 import { createWritableIterable } from "../index.js";
-import { sleep } from "../test-support/echo-service.js";
-import { deferred, type EchoHarness, startEcho, within } from "../test-support/harness.js";
 
 const N = 10_000;
 /** 1 KiB per message, so that the HTTP/2 windows (64 KiB by default) hold a few dozen messages. */
@@ -90,7 +89,7 @@ describe("flow control and backpressure", () => {
       }
     }
     const call = h.client.clientStream(requests());
-    for (let i = 0; i < 200 && progress.consumed < 10; i++) await sleep(10);
+    await until(() => progress.consumed >= 10, 2000, "the handler reading 10 messages");
     assert.equal(progress.consumed, 10);
     const ahead = (await settle(() => sent)) - 10;
     assert.ok(ahead < BOUND, `the writer got ${ahead} messages ahead of a handler that read 10`);

@@ -3,15 +3,29 @@
 // formats and with Google's grpc-web runtime in text mode. The page reports; this file asserts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import {
+  aborted,
+  assertRpcError,
+  CHROMIUM,
+  createEchoService,
+  type Deferred,
+  deferred,
+  Echo,
+  generateTestCerts,
+  skipWithout,
+  type TestCerts,
+  within,
+} from "@grpc-ts/testing";
+import type { PageResults } from "@grpc-ts/testing/browser";
+import {
+  type BrowserHandle,
+  bundleForBrowser,
+  launchChromium,
+  type PageServer,
+  pageEntry,
+  servePage,
+} from "@grpc-ts/testing/browser";
 import { Code, createServer, Metadata, RpcError, type Server } from "../index.js";
-import { type BrowserHandle, launchChromium } from "../test-support/browser.js";
-import { generateTestCerts, type TestCerts } from "../test-support/certs.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { CHROMIUM, skipWithout } from "../test-support/external-peers.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { aborted, type Deferred, deferred, within } from "../test-support/harness.js";
-import type { PageResults } from "../test-support/web-page/page.js";
-import { bundleForBrowser, type PageServer, pageEntry, servePage } from "../test-support/web-page/serve.js";
 
 /** What one suite's server saw: when each timed message was sent, and why each hanging call ended. */
 interface ServerState {
@@ -207,7 +221,7 @@ function browserSuite(title: string, tls: boolean): void {
           assert.ok("error" in c);
           assert.equal(c.error.code, Code.CANCELLED);
           const reason = await within(hang(`hang-${format}-cancel`).promise, 10_000, "server saw the cancel");
-          assert.ok(reason instanceof RpcError && reason.code === Code.CANCELLED, String(reason));
+          assertRpcError(reason, Code.CANCELLED);
         });
 
         it("client streaming works as one body; bidi is refused clearly", () => {

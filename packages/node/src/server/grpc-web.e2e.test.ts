@@ -8,6 +8,23 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import {
+  CURL,
+  createEchoService,
+  Echo,
+  EchoRequestSchema,
+  EchoResponseSchema,
+  generateTestCerts,
+  http1Request,
+  rawCall,
+  readWebBody,
+  type ServerHandle,
+  skipWithout,
+  startServer,
+  type TestCerts,
+  webBody,
+  webHeaders,
+} from "@grpc-ts/testing";
+import {
   Code,
   createChannel,
   createClient,
@@ -16,13 +33,6 @@ import {
   RpcError,
   type Server,
 } from "../index.js";
-import { generateTestCerts, type TestCerts } from "../test-support/certs.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { CURL, skipWithout } from "../test-support/external-peers.js";
-import { Echo, EchoRequestSchema, EchoResponseSchema } from "../test-support/gen/echo_pb.js";
-import { type ServerHandle, startServer } from "../test-support/harness.js";
-import { rawCall } from "../test-support/raw-client.js";
-import { http1Request, readWebBody, webBody, webHeaders } from "../test-support/web-raw.js";
 
 const run = promisify(execFile);
 const req = (init: MessageInitShape<typeof EchoRequestSchema>) =>

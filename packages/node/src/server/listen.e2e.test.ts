@@ -4,10 +4,8 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
+import { createEchoService, Echo, expectRpcError, within } from "@grpc-ts/testing";
 import { Code, createChannel, createClient, createServer, type Server } from "../index.js";
-import { createEchoService } from "../test-support/echo-service.js";
-import { Echo } from "../test-support/gen/echo_pb.js";
-import { expectRpcError, within } from "../test-support/harness.js";
 
 const servers: Server[] = [];
 const cleanups: (() => void)[] = [];

@@ -2,8 +2,8 @@
 // limits (RESOURCE_EXHAUSTED before the message leaves).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { collect, type EchoHarness, expectRpcError, startEcho } from "@grpc-ts/testing";
 import { Code } from "../index.js";
-import { collect, type EchoHarness, expectRpcError, startEcho } from "../test-support/harness.js";
 
 /** Serialized size of an EchoRequest/EchoResponse carrying only `payload` of n bytes (n < 16384). */
 const encodedSize = (n: number) => 1 + (n < 128 ? 1 : 2) + n;

@@ -2,7 +2,6 @@
 // the client sees them (also with an error), and protocol headers kept out of user metadata.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, type HandlerContext, Metadata, RpcError } from "../index.js";
 import {
   assertBytes,
   collect,
@@ -11,7 +10,8 @@ import {
   rejection,
   startEcho,
   within,
-} from "../test-support/harness.js";
+} from "@grpc-ts/testing";
+import { Code, type HandlerContext, Metadata, RpcError } from "../index.js";
 
 const binary = new Uint8Array([0, 1, 2, 3, 250, 251, 252, 253, 254, 255]);
 

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, createChannel, createClient, createServer, RpcError, type Server } from "@grpc-ts/node";
+import { Code, createChannel, createClient, createServer, type Server } from "@grpc-ts/node";
+import { isRpcError, within } from "@grpc-ts/testing";
 import { Health, HealthCheckResponse_ServingStatus as S } from "../gen/grpc/health/v1/health_pb.js";
 import { addHealth } from "./add-health.js";
 import type { HealthReporter } from "./health.js";
 
 /** Reads the next message of a stream, failing after 5 s instead of hanging. */
-async function next<T>(it: AsyncIterator<T>): Promise<IteratorResult<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      it.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("no message within 5 s")), 5000);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const next = <T>(it: AsyncIterator<T>): Promise<IteratorResult<T>> =>
+  within(it.next(), 5000, "the next message");
 
 describe("health over a real server", () => {
   let server: Server;
@@ -38,10 +28,7 @@ describe("health over a real server", () => {
     try {
       assert.equal((await client.check({ service: "" }, { timeoutMs: 5000 })).status, S.SERVING);
       assert.equal((await client.check({ service: "acme.Shop" })).status, S.NOT_SERVING);
-      await assert.rejects(
-        client.check({ service: "nope" }),
-        (e: unknown) => e instanceof RpcError && e.code === Code.NOT_FOUND,
-      );
+      await assert.rejects(client.check({ service: "nope" }), isRpcError(Code.NOT_FOUND));
       health.setStatus("acme.Shop", "SERVING");
       assert.equal((await client.check({ service: "acme.Shop" })).status, S.SERVING);
       const list = await client.list({});
@@ -68,7 +55,7 @@ describe("health over a real server", () => {
       health.setStatus("later.Service", "NOT_SERVING");
       assert.equal((await next(watched)).value?.status, S.NOT_SERVING);
       abort.abort();
-      await assert.rejects(next(watched), (e: unknown) => e instanceof RpcError && e.code === Code.CANCELLED);
+      await assert.rejects(next(watched), isRpcError(Code.CANCELLED));
     } finally {
       channel.close();
     }
@@ -90,10 +77,7 @@ describe("health when the server shuts down", () => {
       const stopped = server.shutdown(10 * 60_000);
       assert.equal(health.getStatus(""), "NOT_SERVING");
       assert.equal((await next(watched)).value?.status, S.NOT_SERVING);
-      await assert.rejects(
-        next(watched),
-        (e: unknown) => e instanceof RpcError && e.code === Code.UNAVAILABLE,
-      );
+      await assert.rejects(next(watched), isRpcError(Code.UNAVAILABLE));
       await stopped;
       // Later changes are ignored: the server is going away.
       health.setStatus("", "SERVING");

@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { after, before, it } from "node:test";
 import { promisify } from "node:util";
 import { createServer, type Server } from "@grpc-ts/node";
-import { GRPC_PROTO, PYTHON_GRPCIO, skipWithout } from "../../../node/src/test-support/external-peers.js";
+import { GRPC_PROTO, PYTHON_GRPCIO, skipWithout } from "@grpc-ts/testing";
 import { addHealth } from "./add-health.js";
 import type { HealthReporter } from "./health.js";
 

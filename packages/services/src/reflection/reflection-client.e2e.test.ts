@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FileRegistry } from "@bufbuild/protobuf";
-import { type Channel, Code, createChannel, createServer, RpcError, type Server } from "@grpc-ts/node";
+import { type Channel, Code, createChannel, createServer, type Server } from "@grpc-ts/node";
+import { isRpcError } from "@grpc-ts/testing";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { buildRegistry } from "../test-support/registry.js";
 import { shopImpl, shopService } from "../test-support/shop.js";
 import { addReflection } from "./add-reflection.js";
 import { createReflection } from "./reflection.js";
 import { createReflectionClient } from "./reflection-client.js";
-
-function isCode(code: number) {
-  return (e: unknown) => e instanceof RpcError && e.code === code;
-}
 
 describe("createReflectionClient", () => {
   let registry: FileRegistry;
@@ -76,10 +73,10 @@ describe("createReflectionClient", () => {
 
   it("does not fall back when a version is chosen, and fails UNIMPLEMENTED without reflection", async () => {
     const v1 = createReflectionClient(alphaChannel, { version: "v1" });
-    await assert.rejects(v1.listServices(), isCode(Code.UNIMPLEMENTED));
+    await assert.rejects(v1.listServices(), isRpcError(Code.UNIMPLEMENTED));
     v1.close();
     const auto = createReflectionClient(noneChannel);
-    await assert.rejects(auto.listServices(), isCode(Code.UNIMPLEMENTED));
+    await assert.rejects(auto.listServices(), isRpcError(Code.UNIMPLEMENTED));
     auto.close();
   });
 
@@ -95,7 +92,7 @@ describe("createReflectionClient", () => {
       // the client combines what it has.
       const withExt = await client.registryFor(["acme.shop.v1.shop_note"]);
       assert.equal(withExt.getExtension("acme.shop.v1.shop_note")?.number, 100);
-      await assert.rejects(client.registryFor(["no.such.Thing"]), isCode(Code.NOT_FOUND));
+      await assert.rejects(client.registryFor(["no.such.Thing"]), isRpcError(Code.NOT_FOUND));
       // The stream survives a NOT_FOUND.
       assert.deepEqual(await client.allExtensionNumbersOfType("acme.base.v1.Extendable"), [100, 101, 150]);
     } finally {
@@ -118,7 +115,7 @@ describe("createReflectionClient", () => {
         (await client.fileContainingExtension("acme.base.v1.Extendable", 101)).map((f) => f.name),
         ["acme/shop/v1/ext.proto"],
       );
-      await assert.rejects(client.fileByFilename("nope.proto"), isCode(Code.NOT_FOUND));
+      await assert.rejects(client.fileByFilename("nope.proto"), isRpcError(Code.NOT_FOUND));
       assert.equal(client.version, "v1alpha");
     } finally {
       client.close();
@@ -132,7 +129,7 @@ describe("createReflectionClient", () => {
     const channel = createChannel(`127.0.0.1:${port}`);
     const client = createReflectionClient(channel, { callOptions: { timeoutMs: 5000 } });
     try {
-      await assert.rejects(client.listServices(), isCode(Code.UNAVAILABLE));
+      await assert.rejects(client.listServices(), isRpcError(Code.UNAVAILABLE));
     } finally {
       client.close();
       channel.close();

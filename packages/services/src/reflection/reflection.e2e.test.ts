@@ -12,6 +12,7 @@ import {
   defineService,
   type Server,
 } from "@grpc-ts/node";
+import { within } from "@grpc-ts/testing";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import {
   type ServerReflectionResponse,
@@ -47,13 +48,7 @@ function openStream(channel: Channel, version: "v1" | "v1alpha") {
   return {
     async ask(messageRequest: Query, host = ""): Promise<Answer> {
       await requests.write({ host, messageRequest });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const next = await Promise.race([
-        it.next(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("no reflection answer within 5 s")), 5000);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      const next = await within<IteratorResult<unknown>>(it.next(), 5000, "the reflection answer");
       assert.equal(next.done, false, "the stream ended");
       return next.value as Answer;
     },

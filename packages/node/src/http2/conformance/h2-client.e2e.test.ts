@@ -6,9 +6,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
-import { type EchoResponse, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
-import { assertBytes, type ServerHandle, startServer } from "../../test-support/harness.js";
+import {
+  assertBytes,
+  type EchoResponse,
+  EchoResponseSchema,
+  PYTHON_H2,
+  type ServerHandle,
+  skipWithout,
+  startServer,
+} from "@grpc-ts/testing";
 import { grpcMessage, type H2CallResult, runH2Client } from "./probe.js";
 
 const engine = "grpc-ts" as const;

@@ -9,11 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { createEchoService } from "../../test-support/echo-service.js";
-import { CURL, H2LOAD, NGHTTP, skipWithout } from "../../test-support/external-peers.js";
-import { Echo, EchoRequestSchema, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
-import { type ServerHandle, startServer } from "../../test-support/harness.js";
-import { runToEnd } from "../../test-support/run-to-end.js";
+import {
+  CURL,
+  createEchoService,
+  Echo,
+  EchoRequestSchema,
+  EchoResponseSchema,
+  H2LOAD,
+  NGHTTP,
+  runToEnd,
+  type ServerHandle,
+  skipWithout,
+  startServer,
+} from "@grpc-ts/testing";
 
 const engine = "grpc-ts" as const;
 const PATH = "/grpcts.test.Echo/Unary";

@@ -8,12 +8,16 @@ import { before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ErrorCode, errorCodeName } from "@grpc-ts/http2";
-import { EchoRequestSchema, type EchoResponse, EchoResponseSchema } from "../../test-support/gen/echo_pb.js";
-import type { EchoRequestInit } from "../../test-support/harness.js";
-import { runToEnd } from "../../test-support/run-to-end.js";
+import type { EchoRequestInit } from "@grpc-ts/testing";
+import {
+  EchoRequestSchema,
+  type EchoResponse,
+  EchoResponseSchema,
+  REPO_ROOT,
+  runToEnd,
+} from "@grpc-ts/testing";
 
 const PROBE = fileURLToPath(new URL("./h2-probe.py", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
 
 /** Frame types (RFC 9113 §6) and SETTINGS identifiers (§6.5.2). */
@@ -232,7 +236,7 @@ export async function runProbe(port: number, cases: readonly Case[]): Promise<Ma
     })),
   };
   const r = await runToEnd(PYTHON, [PROBE], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     stdin: JSON.stringify(job),
     timeoutMs: 30_000 + cases.length * 6_000,
   });
@@ -269,7 +273,11 @@ export async function runH2Client(
   localSettings: Record<string, number> = {},
 ): Promise<H2ClientResult> {
   const job = { host: "127.0.0.1", port, timeout: 20, mode: "h2", settings: localSettings, calls };
-  const r = await runToEnd(PYTHON, [PROBE], { cwd: ROOT, stdin: JSON.stringify(job), timeoutMs: 40_000 });
+  const r = await runToEnd(PYTHON, [PROBE], {
+    cwd: REPO_ROOT,
+    stdin: JSON.stringify(job),
+    timeoutMs: 40_000,
+  });
   assert.equal(r.code, 0, `h2-probe.py exited with ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as H2ClientResult;
 }

@@ -8,11 +8,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { ErrorCode } from "@grpc-ts/http2";
+import {
+  createEchoService,
+  Echo,
+  PYTHON_H2,
+  type ServerHandle,
+  skipWithout,
+  startServer,
+} from "@grpc-ts/testing";
 import type { Metadata } from "../../index.js";
-import { createEchoService } from "../../test-support/echo-service.js";
-import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
-import { Echo } from "../../test-support/gen/echo_pb.js";
-import { type ServerHandle, startServer } from "../../test-support/harness.js";
 import {
   all,
   answered,

@@ -7,11 +7,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { ErrorCode } from "@grpc-ts/http2";
-import { generateTestCerts, TEST_SERVER_NAME, type TestCerts } from "../../test-support/certs.js";
-import { createEchoService } from "../../test-support/echo-service.js";
-import { PYTHON_H2, skipWithout } from "../../test-support/external-peers.js";
-import { Echo } from "../../test-support/gen/echo_pb.js";
-import { aborted, type ServerHandle, startServer } from "../../test-support/harness.js";
+import {
+  aborted,
+  createEchoService,
+  Echo,
+  generateTestCerts,
+  PYTHON_H2,
+  type ServerHandle,
+  skipWithout,
+  startServer,
+  TEST_SERVER_NAME,
+  type TestCerts,
+} from "@grpc-ts/testing";
 import {
   accepted,
   all,

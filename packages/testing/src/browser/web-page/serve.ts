@@ -3,6 +3,7 @@
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { listenLoopback } from "../../loopback.js";
 
 /** Bundles a browser entry point into one script (workspace packages from their TypeScript sources). */
 export async function bundleForBrowser(entry: string, options: { minify?: boolean } = {}): Promise<string> {
@@ -29,7 +30,7 @@ export interface PageServer {
 }
 
 /** An HTTP server for fixed files (path → content type and body) on 127.0.0.1. */
-export function servePage(
+export async function servePage(
   files: Readonly<Record<string, { type: string; body: string }>>,
 ): Promise<PageServer> {
   const server = http.createServer((req, res) => {
@@ -40,20 +41,14 @@ export function servePage(
     }
     res.writeHead(200, { "content-type": file.type, "cache-control": "no-store" }).end(file.body);
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const addr = server.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      resolve({
-        origin: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const port = await listenLoopback(server);
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -1,5 +1,6 @@
 // A hand-driven node:http2 server for client protocol tests: each test scripts the response.
 import * as http2 from "node:http2";
+import { listenLoopback } from "./loopback.js";
 
 export interface RawServer {
   readonly port: number;
@@ -27,9 +28,7 @@ export async function startRawServer(
     requests.push(headers);
     onStream(stream, headers);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const port = await listenLoopback(server);
   return {
     port,
     target: `127.0.0.1:${port}`,

@@ -2,7 +2,8 @@
 //   node --conditions=source --import tsx child-wait-for-ready.ts TARGET
 // Makes one waitForReady unary call (no deadline) with a short backoff, prints "reply <message>",
 // closes its channel, and must then exit by itself.
-import { createChannel, createClient } from "../index.js";
+import { createClient } from "@grpc-ts/core";
+import { createChannel } from "@grpc-ts/node";
 import { Echo } from "./gen/echo_pb.js";
 
 const channel = createChannel(process.argv[2] ?? "", { backoff: { initialMs: 100, maxMs: 200 } });

@@ -9,11 +9,12 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 import * as protoLoader from "@grpc/proto-loader";
+import { collect } from "../async.js";
 
 /** What every grpc-js server call has (the package index does not re-export the type). */
 export type JsServerCall = ServerSurfaceCall;
 
-export const ECHO_PROTO_PATH = fileURLToPath(new URL("./proto/echo.proto", import.meta.url));
+export const ECHO_PROTO_PATH = fileURLToPath(new URL("../proto/echo.proto", import.meta.url));
 
 /** A request as proto-loader decodes it (every field present, int64 as a decimal string). */
 export interface JsEchoRequest {
@@ -148,9 +149,7 @@ export class JsEchoClient {
 
 /** Reads a grpc-js response stream to its end; rejects with the call's error. */
 export async function readAll<T>(stream: AsyncIterable<unknown>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const m of stream) out.push(m as T);
-  return out;
+  return (await collect(stream)) as T[];
 }
 
 /** True for a grpc-js `ServiceError` (code, details, metadata). */

@@ -1,9 +1,18 @@
-// Starting and killing a child-process server (test-support/child-echo-server.ts).
+// Starting and killing a child-process server (child-echo-server.ts), and the path of the one-call
+// client script (child-wait-for-ready.ts) for lifetime tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
+const root = fileURLToPath(new URL("../../../", import.meta.url));
 const script = fileURLToPath(new URL("./child-echo-server.ts", import.meta.url));
+
+/**
+ * The one-call client script (`node --conditions=source --import tsx CHILD_WAIT_FOR_READY TARGET`):
+ * a waitForReady unary call, "reply <message>" on stdout, then it must exit by itself.
+ */
+export const CHILD_WAIT_FOR_READY = fileURLToPath(new URL("./child-wait-for-ready.ts", import.meta.url));
+/** The repository's root, the working directory for child processes run from TypeScript sources. */
+export const REPO_ROOT = root;
 
 export interface ChildServer {
   readonly child: ChildProcess;

@@ -2,7 +2,7 @@
 //   node --conditions=source --import tsx child-echo-server.ts [PORT [FLOW_CONTROL_WINDOW]]
 // Listens on 127.0.0.1:PORT (default 0), prints "LISTENING <port>" once ready, and serves until it
 // is killed or its parent goes away (stdin closes).
-import { createServer } from "../index.js";
+import { createServer } from "@grpc-ts/node";
 import { createEchoService } from "./echo-service.js";
 import { Echo } from "./gen/echo_pb.js";
 

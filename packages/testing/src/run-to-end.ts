@@ -50,3 +50,11 @@ export function runToEnd(command: string, args: readonly string[], options: RunO
     child.stdin.end(options.stdin ?? "");
   });
 }
+
+/** A program's output without its ANSI colour codes (ESC [ n m). */
+export function stripAnsi(text: string): string {
+  return text
+    .split("\u001b[")
+    .map((part, i) => (i === 0 ? part : part.replace(/^\d+m/, "")))
+    .join("");
+}

@@ -1,28 +1,7 @@
-// The Echo service of the end-to-end tests (echo.proto): one method of each call kind, with the
-// request's knobs honoured — `count` responses, a `fail_code` status, a `delay_ms` wait.
-
+import { Code, RpcError, type ServiceImpl } from "@grpc-ts/core";
 import { isCode } from "@grpc-ts/core/protocol";
-import { Code, RpcError, type ServiceImpl } from "../index.js";
+import { sleep } from "./async.js";
 import type { Echo, EchoRequest } from "./gen/echo_pb.js";
-
-/** Waits `ms` milliseconds; rejects with the signal's reason when it fires first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Throws the status a request asks for with `fail_code` (a non-zero code). */
 export function failIfAsked(req: EchoRequest): void {

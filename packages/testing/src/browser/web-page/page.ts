@@ -11,7 +11,7 @@ import {
   EchoRequestSchema,
   type EchoResponse,
   EchoResponseSchema,
-} from "../gen/echo_pb.js";
+} from "../../gen/echo_pb.js";
 
 export interface ErrorResult {
   readonly code: number;

@@ -10,7 +10,8 @@ import {
   RpcError,
   type ServiceImpl,
 } from "@grpc-ts/core";
-import { Echo, type EchoRequest } from "./gen/echo_pb.js";
+import { sleep } from "./async.js";
+import type { Echo, EchoRequest } from "./gen/echo_pb.js";
 
 export type EchoMethodName = "unary" | "serverStream" | "clientStream" | "bidi";
 
@@ -19,25 +20,6 @@ export interface EchoHooks {
   onCall?: (method: EchoMethodName, ctx: HandlerContext) => void;
   /** Details attached to the errors that `fail_code` asks for. */
   failDetails?: readonly ErrorDetailInput[];
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it fires first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 async function knobs(req: EchoRequest, ctx: HandlerContext, hooks: EchoHooks): Promise<void> {
@@ -87,5 +69,3 @@ export function createEchoImpl(hooks: EchoHooks = {}): ServiceImpl<typeof Echo> 
     },
   };
 }
-
-export { Echo };
