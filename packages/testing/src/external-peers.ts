@@ -23,6 +23,11 @@ export const CHROMIUM: ExternalProgram = {
   path: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
   install: "apt-get install -y chromium",
 };
+/** Debian's dnsmasq (dnsmasq-base: the program without the system service), a real DNS server. */
+export const DNSMASQ: ExternalProgram = {
+  path: "/usr/sbin/dnsmasq",
+  install: "apt-get install -y dnsmasq-base",
+};
 export const CURL: ExternalProgram = { path: "/usr/bin/curl", install: "apt-get install -y curl" };
 const PYTHON_H2_INSTALL = "apt-get install -y python3-h2 python3-hyperframe python3-hpack";
 /** Python's h2, hyperframe and hpack: an HTTP/2 stack independent of ours (conformance probe). */

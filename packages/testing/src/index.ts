@@ -31,6 +31,7 @@ export { createEchoService, failIfAsked } from "./echo-service.js";
 export {
   CHROMIUM,
   CURL,
+  DNSMASQ,
   type ExternalProgram,
   GRPC_PROTO,
   H2LOAD,

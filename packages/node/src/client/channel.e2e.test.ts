@@ -69,8 +69,16 @@ describe("channel", () => {
     await within(expectRpcError(client.unary({}), Code.UNAVAILABLE, String(port)), 5000, "fail fast");
   });
 
-  it("waitForReady: the call waits until a server starts on the port, then succeeds", async () => {
-    const port = await freePort();
+  it("waitForReady: the call waits through failed connection attempts until a server answers", async () => {
+    // A listener that drops every connection at once: each is one failed attempt of the channel.
+    let attempts = 0;
+    const dropper = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    dropper.listen(0, "127.0.0.1");
+    await new Promise<void>((resolve) => dropper.once("listening", resolve));
+    const port = (dropper.address() as net.AddressInfo).port;
     const channel = createChannel(`127.0.0.1:${port}`, { backoff: fastBackoff });
     cleanups.push(() => channel.close());
     const client = createClient(Echo, channel);
@@ -86,14 +94,11 @@ describe("channel", () => {
         settled = true;
       },
     );
-    // Let a few connection attempts fail first.
-    await until(
-      () => states.filter((s) => s === "TRANSIENT_FAILURE").length >= 2,
-      5000,
-      "two failed attempts",
-    );
+    await until(() => attempts >= 2, 5000, "two failed attempts");
+    // Sticky TRANSIENT_FAILURE (gRFC A62): the channel reports it once and keeps trying.
     assert.ok(states.includes("TRANSIENT_FAILURE"), `states: ${states.join(" ")}`);
     assert.equal(settled, false, "the call is still waiting");
+    await new Promise<void>((resolve) => dropper.close(() => resolve()));
     const server = await startRecording(`127.0.0.1:${port}`);
     cleanups.push(() => server.close());
     const res = await within(call, 10_000, "waitForReady call");

@@ -12,13 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, type RpcError } from "@grpc-ts/core";
-import { type ExternalProgram, skipWithout } from "../../test-support/external-peers.js";
+import { DNSMASQ, skipWithout } from "@grpc-ts/testing";
 import { joinHostPort } from "./host-port.js";
 import { createResolverRegistry, defaultResolverOptions } from "./registry.js";
 import type { Resolver, ResolverOptions, ResolverResult } from "./resolver.js";
 import { parseTarget } from "./target.js";
-
-const DNSMASQ: ExternalProgram = { path: "/usr/sbin/dnsmasq", install: "apt-get install -y dnsmasq-base" };
 
 const WAIT_MS = 10_000;
 const HOSTS =
