@@ -88,7 +88,7 @@ describe("createClient: the request the transport sees", () => {
     assert.equal(req.waitForReady, true);
   });
 
-  it("without options: empty metadata, no deadline, no compression, no signal, fail fast", async () => {
+  it("without options: empty metadata, no deadline, no compression, no signal, waitForReady unset (the channel's method config decides, else fail fast)", async () => {
     const { calls, transport } = echoTransport();
     await createClient(Echo, transport).unary("x");
     const req = calls[0]!;
@@ -97,7 +97,7 @@ describe("createClient: the request the transport sees", () => {
     assert.equal(req.deadline, undefined);
     assert.equal(req.compression, undefined);
     assert.equal(req.signal, undefined);
-    assert.equal(req.waitForReady, false);
+    assert.equal(req.waitForReady, undefined);
   });
 
   it("takes an absolute deadline, and the earlier of deadline and timeout", async () => {
