@@ -61,6 +61,7 @@ export {
   type ConnectivityState,
   createChannel,
 } from "./client/channel.js";
+export type { Clock, TimerHandle } from "./client/clock.js";
 export type {
   Endpoint,
   ParsedTarget,
@@ -73,7 +74,7 @@ export type {
 export { ServiceConfigError } from "./client/service-config/service-config-error.js";
 export { defaultCompressions, deflate, gzip } from "./compression.js";
 export type { EngineName, FlowControlWindow } from "./http2/engine.js";
-export type { ClientTlsOptions } from "./http2/node-client.js";
+export type { ClientTlsOptions, ConnectAddress } from "./http2/node-client.js";
 export type { ServerTlsOptions } from "./http2/node-server.js";
 export {
   createRouterTransport,

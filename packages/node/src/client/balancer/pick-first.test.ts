@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import { Code, RpcError } from "@grpc-ts/core";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { Endpoint } from "../resolver/resolver.js";
-import { FakeClock } from "../subchannel/fake-clock.js";
+import { FakeClock } from "../test-support/fake-clock.js";
+import { FakeHelper, ip } from "../test-support/fake-helper.js";
 import type { PickResult } from "./balancer.js";
-import { FakeHelper, ip } from "./fake-helper.js";
 import {
   createPickFirstFactory,
   interleaveFamilies,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeClock } from "../subchannel/fake-clock.js";
+import { FakeClock } from "../test-support/fake-clock.js";
+import { FakeHelper, ip } from "../test-support/fake-helper.js";
 import type { LoadBalancerFactory } from "./balancer.js";
-import { FakeHelper, ip } from "./fake-helper.js";
 import { createBalancerRegistry } from "./registry.js";
 
 const custom = (name: string): LoadBalancerFactory => ({

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "@grpc-ts/core";
 import type { Endpoint } from "../resolver/resolver.js";
-import { FakeClock } from "../subchannel/fake-clock.js";
+import { FakeClock } from "../test-support/fake-clock.js";
+import { FakeHelper, ip } from "../test-support/fake-helper.js";
 import type { PickResult } from "./balancer.js";
-import { FakeHelper, ip } from "./fake-helper.js";
 import { createRoundRobinFactory, parseRoundRobinConfig } from "./round-robin.js";
 
 const each = (...hosts: string[]): Endpoint[] => hosts.map((h) => ({ addresses: [ip(h)] }));

@@ -8,11 +8,11 @@ import { Metadata } from "@grpc-ts/core";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
 import type { Endpoint } from "../resolver/resolver.js";
-import { FakeClock } from "../subchannel/fake-clock.js";
 import { createSubchannelPool } from "../subchannel/pool.js";
 import { addressName } from "../subchannel/subchannel.js";
+import { FakeClock } from "../test-support/fake-clock.js";
+import { ip } from "../test-support/fake-helper.js";
 import type { ConnectivityState, Helper, Picker } from "./balancer.js";
-import { ip } from "./fake-helper.js";
 import { createPickFirstFactory } from "./pick-first.js";
 import { createRoundRobinFactory } from "./round-robin.js";
 

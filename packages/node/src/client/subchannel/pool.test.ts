@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
 import type { Subchannel } from "../balancer/balancer.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../test-support/fake-clock.js";
 import { createSubchannelPool } from "./pool.js";
 
 function setup() {

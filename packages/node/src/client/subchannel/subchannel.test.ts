@@ -4,7 +4,7 @@ import { Code, RpcError } from "@grpc-ts/core";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
 import type { SubchannelState } from "../balancer/balancer.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../test-support/fake-clock.js";
 import { addressName, createSubchannel, type SubchannelOptions } from "./subchannel.js";
 
 interface FakeConnection extends ClientConnection {

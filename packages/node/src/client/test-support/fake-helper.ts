@@ -6,8 +6,6 @@
  */
 import { Code, Metadata, RpcError } from "@grpc-ts/core";
 import type { ConnectAddress } from "../../http2/client-socket.js";
-import { addressName } from "../subchannel/subchannel.js";
-import { Watchers } from "../subchannel/watchers.js";
 import type {
   ConnectivityState,
   Helper,
@@ -16,7 +14,9 @@ import type {
   PickResult,
   Subchannel,
   SubchannelState,
-} from "./balancer.js";
+} from "../balancer/balancer.js";
+import { addressName } from "../subchannel/subchannel.js";
+import { Watchers } from "../subchannel/watchers.js";
 
 /** The state of one address, shared by every handle on it. */
 export class FakeBackend {
