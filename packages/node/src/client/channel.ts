@@ -46,7 +46,7 @@ import { createMethodConfigIndex, type MethodConfigLookup } from "./service-conf
 import { parseServiceConfig } from "./service-config/parse-service-config.js";
 import type { MethodConfig, ServiceConfig } from "./service-config/service-config.js";
 import { createSubchannelPool, type SubchannelPool } from "./subchannel/pool.js";
-import type { SharedSubchannel } from "./subchannel/subchannel.js";
+import type { Connector, SharedSubchannel } from "./subchannel/subchannel.js";
 
 export type { ConnectivityState } from "./balancer/balancer.js";
 
@@ -114,10 +114,11 @@ export interface Channel extends Transport {
   close(): void;
 }
 
-/** What a test may replace: the clock of every layer, and the randomness of the policies. */
+/** What a test may replace: the clock of every layer, the policies' randomness, the connections. */
 export interface ChannelInternals {
   readonly clock?: Clock;
   readonly random?: () => number;
+  readonly connector?: Connector;
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
@@ -194,18 +195,20 @@ export function createChannelWith(
     clock,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     ...(internals.random === undefined ? {} : { random: internals.random }),
-    connector: (address, listener) =>
-      connectHttp2(
-        {
-          address,
-          authority,
-          tls: options.tls,
-          ...(options.flowControlWindow === undefined
-            ? {}
-            : { flowControlWindow: options.flowControlWindow }),
-        },
-        listener,
-      ),
+    connector:
+      internals.connector ??
+      ((address, listener) =>
+        connectHttp2(
+          {
+            address,
+            authority,
+            tls: options.tls,
+            ...(options.flowControlWindow === undefined
+              ? {}
+              : { flowControlWindow: options.flowControlWindow }),
+          },
+          listener,
+        )),
   });
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 

@@ -27,14 +27,7 @@ import {
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { engineConnectionOptions } from "./engine.js";
 import { closeError } from "./reset-code.js";
-import type {
-  ClientConnection,
-  ClientStream,
-  ClientStreamListener,
-  ConnectionListener,
-  InHeaders,
-  OutHeaders,
-} from "./seam.js";
+import type { ClientConnection, ClientStream, ClientStreamListener, ConnectionListener } from "./seam.js";
 import type { SocketDrainWaiter } from "./socket-drain.js";
 import {
   type ClosingStream,
@@ -67,8 +60,6 @@ class GrpcTsClientConnection
   /** The socket pump: reading, batched output, drains, and when closes are told. */
   private readonly driver: SocketDriver;
   private readonly listener: ConnectionListener;
-  private readonly scheme: string;
-  private readonly authority: string;
   /** The server's SETTINGS arrived and `onConnect` was told. */
   private ready = false;
   private error: Error | undefined;
@@ -78,8 +69,6 @@ class GrpcTsClientConnection
 
   constructor(options: ConnectOptions, listener: ConnectionListener) {
     this.listener = listener;
-    this.scheme = options.tls === undefined ? "http" : "https";
-    this.authority = options.authority;
     this.conn = new H2ClientConnection<GrpcTsClientStream>(
       this,
       engineConnectionOptions(options.flowControlWindow),

@@ -14,7 +14,6 @@ export type {
 } from "@grpc-ts/core/protocol";
 
 export type InHeaders = Readonly<Record<string, string | string[] | undefined>>;
-export type OutHeaders = Record<string, string | string[]>;
 
 /** A listening server engine. */
 export interface ServerEngine {

@@ -1,7 +1,7 @@
 /**
  * A clock for unit tests (subchannels, balancers): time moves only when the test calls
  * `advance`, which fires the timers that come due, in order, each at its own time.
- * Test support; it belongs in @grpc-ts/testing once that package exists.
+ * Test support (test-support/ is not built).
  */
 import type { Clock, TimerHandle } from "../clock.js";
 
