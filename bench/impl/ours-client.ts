@@ -11,6 +11,8 @@ import { createTurn, runClientChild } from "./client-driver.js";
 
 const CALL_TIMEOUT_MS = 120_000;
 const engine = engineArg();
+/** `--lb=round_robin`: the service config picks round_robin (pick_first, the default, otherwise). */
+const lb = process.argv.find((a) => a.startsWith("--lb="))?.slice("--lb=".length);
 
 /** `createChannel` with the `engine` option, whether or not the checked-out version declares it. */
 const createChannelOn = createChannel as (
@@ -33,7 +35,10 @@ function countNodeHttp2Connects(): () => number {
 
 runClientChild((port) => {
   const nodeConnects = countNodeHttp2Connects();
-  const channel = createChannelOn(`127.0.0.1:${port}`, { engine });
+  const channel = createChannelOn(`127.0.0.1:${port}`, {
+    engine,
+    ...(lb === undefined ? {} : { serviceConfig: { loadBalancingConfig: [{ [lb]: {} }] } }),
+  });
   const client = createClient(Bench, channel);
   return {
     async probe() {

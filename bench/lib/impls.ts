@@ -1,6 +1,7 @@
 // How each implementation's server and client child is started: the script in bench/impl and its
 // arguments, or for grpc-go its built binary (grpc-go.ts).
-import type { ChildOptions } from "./children.js";
+import { join } from "node:path";
+import { type ChildOptions, nodeCommand } from "./children.js";
 import { GRPC_GO_ENV, type GrpcGo } from "./grpc-go.js";
 import type { Impl } from "./results.js";
 
@@ -48,8 +49,25 @@ export function serverChild(
  * `createChannel` for `engine: "grpc-ts"`; the child itself finds out whether the built package
  * honours it (see the `probe` command), so the bench runs before and after the client engine lands.
  */
-export function clientChild(impl: Impl, cpu: number, port: number): ChildOptions {
+export function clientChild(impl: Impl, cpu: number, port: number, baseline?: string): ChildOptions {
   switch (impl) {
+    case "ours-rr":
+      return {
+        impl: "ours-client",
+        name: "ours-client (grpc-ts engine, round_robin)",
+        cpu,
+        args: [`--port=${port}`, "--engine=grpc-ts", "--lb=round_robin"],
+      };
+    case "ours-before":
+      if (baseline === undefined) throw new Error("ours-before needs --baseline=DIR");
+      return {
+        impl: "ours-client",
+        name: `ours-client (grpc-ts engine, at ${baseline})`,
+        cpu,
+        // The baseline's own script, resolving the baseline's own packages.
+        command: nodeCommand(join(baseline, "bench", "impl", "ours-client.ts")),
+        args: [`--port=${port}`, "--engine=grpc-ts"],
+      };
     case "ours":
     case "ours-engine-node-client":
       return {

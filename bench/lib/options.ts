@@ -21,6 +21,11 @@ export interface BenchOptions {
   readonly loadCpu: number;
   /** Load our packages from their TypeScript sources instead of dist/ (iteration only; see children.ts). */
   readonly source: boolean;
+  /**
+   * A checkout of grpc-ts (installed and built) whose client runs beside ours as `ours-before`:
+   * today's client and the one before a change, measured in the same run.
+   */
+  readonly baseline?: string;
   /** Measure nothing: write results.md and ratios.svg again from a raw run-*.json. */
   readonly report?: string;
 }
@@ -37,6 +42,8 @@ export const usage = `usage: npm run bench -- [options]
   --load-cpu=N       core for h2load and clients (default 1)
   --source           load our packages from src/ through tsx instead of dist/ (quick iteration only:
                      tsx's transform adds overhead to our code that the peers do not pay)
+  --baseline=DIR     a built checkout of grpc-ts whose client is measured beside ours in
+                     client-unary (the row "ours-before"): before and after a change, in one run
   --report=FILE      measure nothing; write the results again from a raw run-*.json (with --out)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -62,6 +69,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     "load-cpu",
     "source",
     "report",
+    "baseline",
   ];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${usage}`);
   const quick = values.get("quick") === "true";
@@ -88,5 +96,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     loadCpu: number("load-cpu", 1, 0),
     source: values.get("source") === "true",
     ...(values.has("report") ? { report: values.get("report")! } : {}),
+    ...(values.has("baseline") ? { baseline: values.get("baseline")! } : {}),
   };
 }

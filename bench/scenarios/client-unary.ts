@@ -11,13 +11,14 @@ import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope } from "../lib/wire.js";
 
-const clients: readonly Impl[] = ["ours-engine", "ours", "grpc-js", "connect", "raw"];
+const baseClients: readonly Impl[] = ["ours-engine", "ours-rr", "ours", "grpc-js", "connect", "raw"];
 const concurrencies = [1, 64] as const;
 /** Run order: 64 first, so that its many calls warm the JIT before the slower loop at 1 is measured. */
 const runOrder = [64, 1] as const;
 const caseId = (c: number) => `client-unary-c${c}`;
 
 export async function clientUnary(o: BenchOptions, results: Results): Promise<void> {
+  const clients: readonly Impl[] = o.baseline === undefined ? baseClients : [...baseClients, "ours-before"];
   for (const c of concurrencies) {
     results.addCase({
       id: caseId(c),
@@ -65,7 +66,7 @@ async function runClient(
 ): Promise<void> {
   let client: Child | undefined;
   try {
-    client = await startChild(clientChild(impl, o.loadCpu, server.port));
+    client = await startChild(clientChild(impl, o.loadCpu, server.port, o.baseline));
     const probe = (await client.request({ cmd: "probe" }, 30_000)) as ProbeResult;
     if (probe.unavailable !== undefined) {
       for (const c of concurrencies) results.addUnavailable(caseId(c), impl, rep, probe.unavailable);
