@@ -5,7 +5,7 @@
 export { abortError } from "./abort-error.js";
 export { base64Decode, base64Encode } from "./base64.js";
 export { type Attempt, Call, type StartAttempt } from "./client/call.js";
-export type { ClientStream, ClientStreamListener, OpenStream } from "./client/stream.js";
+export type { ClientStream, ClientStreamListener, StreamOpener } from "./client/stream.js";
 export { toAsyncIterable } from "./client.js";
 export { codeFromHttpStatus, codeFromName, isCode } from "./code.js";
 export { acceptsEncoding, CompressionRegistry, compressedWithoutEncoding, identity } from "./compression.js";

@@ -36,5 +36,8 @@ export interface ClientStream {
   resume(): void;
 }
 
-/** Opens one stream with the request's header fields (pseudo-header fields first). */
-export type OpenStream = (fields: HeaderFields, listener: ClientStreamListener) => ClientStream;
+/** Where streams are opened: a connection, or anything that makes streams (memory, tests). */
+export interface StreamOpener {
+  /** Opens one stream with the request's header fields (pseudo-header fields first). */
+  request(fields: HeaderFields, listener: ClientStreamListener): ClientStream;
+}

@@ -5,7 +5,7 @@
  * trailers-only response, or the way the stream ended. It reports to its call (client/call.ts).
  */
 import type { Attempt, Call } from "../client/call.js";
-import type { ClientStream, ClientStreamListener, OpenStream } from "../client/stream.js";
+import type { ClientStream, ClientStreamListener, StreamOpener } from "../client/stream.js";
 import { Code } from "../code.js";
 import type { Compression, CompressionRegistry } from "../compression.js";
 import { fieldsToObject, type HeaderFields } from "../header-fields.js";
@@ -63,8 +63,8 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     });
   }
 
-  /** Opens the attempt's stream with `open` and sends the request. */
-  start(open: OpenStream): void {
+  /** Opens the attempt's stream on `opener` (a connection) and sends the request. */
+  start(opener: StreamOpener): void {
     const call = this.#call;
     if (call.done) return;
     call.attach(this);
@@ -107,7 +107,7 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     if (req.header.size > 0) req.header.appendFields(fields);
     let stream: ClientStream;
     try {
-      stream = open(fields, this);
+      stream = opener.request(fields, this);
     } catch (e) {
       this.#end(
         new RpcError(Code.UNAVAILABLE, `could not start a stream: ${(e as Error).message}`, { cause: e }),

@@ -447,9 +447,7 @@ export function createChannelWith(
           );
           return;
         }
-        new GrpcAttempt(call, attemptConfigFor(mc), codec).start((fields, l) =>
-          connection.request(fields, l),
-        );
+        new GrpcAttempt(call, attemptConfigFor(mc), codec).start(connection);
         return;
       }
       case "queue":

@@ -11,8 +11,8 @@ import {
   Call,
   createCallHandler,
   DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-  type OpenStream,
   Router,
+  type StreamOpener,
 } from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
@@ -85,10 +85,12 @@ export function createRouterTransport(
     scheme: "http",
     allocate: allocUnsafe,
   };
-  const open: OpenStream = (fields, listener) => {
-    const exchange = new MemoryExchange(fields, listener);
-    handler.handle(exchange);
-    return exchange.client;
+  const open: StreamOpener = {
+    request(fields, listener) {
+      const exchange = new MemoryExchange(fields, listener);
+      handler.handle(exchange);
+      return exchange.client;
+    },
   };
   return {
     call(req) {

@@ -51,7 +51,7 @@ export function watchSubchannelHealth(
         compression: undefined,
         waitForReady: false,
       },
-      (c) => new GrpcAttempt(c, config, healthWatch.codecs.proto).start((f, l) => connection.request(f, l)),
+      (c) => new GrpcAttempt(c, config, healthWatch.codecs.proto).start(connection),
     );
     const ended = (error: RpcError | undefined): void => {
       if (controller !== abort) return;
