@@ -160,6 +160,7 @@ describe("channel, against a fake resolver and fake connections", () => {
     await tick();
     assert.equal(channel.getState(), "TRANSIENT_FAILURE");
     const e = await expectRpcError(client.hello("fast"), Code.UNAVAILABLE);
+    assert.match(e.rawMessage, /^fake:\/\/\/svc: /);
     assert.match(e.rawMessage, /10\.0\.0\.1:7/);
     assert.match(e.rawMessage, /connection refused/);
     // After the backoff the subchannel tries again; the waiting call goes out when it connects.

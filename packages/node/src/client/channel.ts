@@ -226,6 +226,7 @@ export function createChannelWith(
   let methodConfigOf: MethodConfigLookup = createMethodConfigIndex(defaultConfig);
   const attemptConfigs = new WeakMap<MethodConfig, GrpcAttemptConfig>();
   const health = new Map<SharedSubchannel, HealthWatcher>();
+  const namedErrors = new WeakMap<RpcError, RpcError>();
   const resolution = new Backoff(options.backoff);
   let resolutionTimer: TimerHandle | undefined;
   /** Reused for every pick: picks are synchronous. */
@@ -455,12 +456,26 @@ export function createChannelWith(
         return;
       case "fail":
         if (call.waitForReady) enqueue(call);
-        else call.fail(result.error);
+        else call.fail(naming(result.error));
         return;
       case "drop":
-        call.fail(result.error);
+        call.fail(naming(result.error));
         return;
     }
+  }
+
+  /** A policy's error, with the target in front (made once per error object). */
+  function naming(error: RpcError): RpcError {
+    if (error.rawMessage.startsWith(target)) return error;
+    let named = namedErrors.get(error);
+    if (named === undefined) {
+      named = new RpcError(error.code, `${target}: ${error.rawMessage}`, {
+        cause: error,
+        metadata: error.metadata,
+      });
+      namedErrors.set(error, named);
+    }
+    return named;
   }
 
   function enqueue(call: Call): void {
