@@ -4,7 +4,9 @@
  * the Node channel's; this file is only the exchange: the request body (one envelope, or every
  * message of a client stream collected into one body, since fetch cannot stream a request body
  * over HTTP/1.1), the response headers validated, the body read chunk by chunk into messages for
- * the call, and the status from the trailer frame (or from the headers, trailers-only).
+ * the call, and the status from the trailer frame (or from the headers, trailers-only). A failed
+ * fetch does not say whether the server processed the request, so an attempt never asks the call
+ * for a transparent retry (`retryRefused`).
  */
 import { Code, RpcError } from "@grpc-ts/core";
 import { statusFromTrailers } from "@grpc-ts/core/grpc";
