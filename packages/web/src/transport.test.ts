@@ -236,6 +236,69 @@ describe("createGrpcWebTransport", () => {
     assert.equal(f.calls[0]!.signal?.aborted, true);
   });
 
+  it("flow control: the body is read no faster than the caller takes the messages", async () => {
+    let pulls = 0;
+    const f = fakeFetch(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              controller.enqueue(msg(String(pulls++)));
+            },
+          }),
+          { headers: { "content-type": "application/grpc-web" } },
+        ),
+    );
+    const it = client(f.fetch).stream("x")[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value, "0");
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const held = pulls;
+    assert.ok(held < 40, `the body was read on without the caller: ${held} chunks`);
+    for (let i = 1; i <= 60; i++) assert.equal((await it.next()).value, String(i));
+    await it.return?.();
+    assert.equal(f.calls[0]!.signal?.aborted, true);
+  });
+
+  it("a deadline while the body is read fails the stream and cancels the body", async () => {
+    let cancelled = false;
+    const f = fakeFetch(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(msg("a"));
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+          { headers: { "content-type": "application/grpc-web" } },
+        ),
+    );
+    const out: string[] = [];
+    const e = await rejects(
+      (async () => {
+        for await (const m of client(f.fetch).stream("x", { timeoutMs: 30 })) out.push(m);
+      })(),
+      Code.DEADLINE_EXCEEDED,
+    );
+    assert.deepEqual(out, ["a"]);
+    assert.match(e.rawMessage, /^deadline exceeded after \d+ ms$/);
+    assert.equal(cancelled, true);
+    assert.equal(f.calls[0]!.signal?.aborted, true);
+  });
+
+  it("a client stream whose source fails ends the call (CANCELLED) without sending", async () => {
+    const f = fakeFetch(() => response([concat([msg("2"), ok])]));
+    async function* failing(): AsyncGenerator<string> {
+      yield "a";
+      throw new Error("source broke");
+    }
+    const e = await rejects(client(f.fetch).collect(failing()), Code.CANCELLED);
+    assert.equal(e.rawMessage, "source broke");
+    assert.equal(f.calls.length, 0);
+  });
+
   it("client streaming sends every message in one body; bidi is refused before sending", async () => {
     const f = fakeFetch(() => response([concat([msg("2"), ok])]));
     assert.equal(await client(f.fetch).collect(["a", "b"]), "2");
