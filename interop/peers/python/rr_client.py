@@ -11,9 +11,9 @@ distinct backends (the warm-up: C-core's round_robin reports READY once one back
 over the READY ones only), then --calls more, one after another. Each answer's backend is its
 `server_id`, which must equal its trailing metadata `x-server-id`.
 
-Prints one JSON line: {"warmup_calls", "counts" (backend -> measured calls), "sequence" (the
-measured calls' backends in order), "mismatches", "grpc_version"}. Exits 1 when a call fails or
-the warm-up does not hear from every backend within --timeout_s.
+Prints one JSON line: {"warmup" (the warm-up calls' backends in order), "counts" (backend ->
+measured calls), "sequence" (the measured calls' backends in order), "mismatches", "grpc_version"}.
+Exits 1 when a call fails or the warm-up does not hear from every backend within --timeout_s.
 """
 
 import json
@@ -60,14 +60,15 @@ def main():
         grpc.channel_ready_future(channel).result(timeout=timeout_s)
         stub = test_pb2_grpc.TestServiceStub(channel)
         mismatches = []
-        seen = set()
-        warmup = 0
-        while len(seen) < servers:
+        warmup = []
+        while len(set(warmup)) < servers:
             if time.monotonic() > deadline:
-                sys.exit("rr_client: heard from only %s of %d backends after %d calls" % (sorted(seen), servers, warmup))
+                sys.exit(
+                    "rr_client: heard from only %s of %d backends after %d calls"
+                    % (sorted(set(warmup)), servers, len(warmup))
+                )
             server_id, trailer = one_call(stub, timeout_s)
-            warmup += 1
-            seen.add(server_id)
+            warmup.append(server_id)
             if server_id != trailer:
                 mismatches.append([server_id, trailer])
         sequence = []
@@ -82,7 +83,7 @@ def main():
         print(
             json.dumps(
                 {
-                    "warmup_calls": warmup,
+                    "warmup": warmup,
                     "counts": counts,
                     "sequence": sequence,
                     "mismatches": mismatches,

@@ -1,0 +1,204 @@
+/**
+ * round_robin interoperates with gRPC C-core (Debian's Python grpcio), both directions:
+ *
+ * - C-core's round_robin client (interop/peers/python/rr_client.py) over three grpc-ts backends
+ *   on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (one `ipv4:` target), with round_robin chosen by the
+ *   service config's loadBalancingConfig and, separately, by `grpc.lb_policy_name`;
+ * - our channel with `loadBalancingConfig: [{ round_robin: {} }]` over three C-core backends
+ *   (interop/peers/python/rr_server.py, one process each), then with one of them killed.
+ *
+ * Each answer names its backend (`server_id`, and the trailer `x-server-id`, which must agree).
+ * Both policies report READY once one backend is and rotate over the READY ones only, so each run
+ * first calls until every backend has answered (the warm-up), then measures 90 calls made one
+ * after another: each backend must get 30 ± 2 of them, and, since nothing changes state during the
+ * measured calls, the order must be one fixed rotation (what both implementations do: a picker
+ * that takes the next READY backend each pick). Every process is ended by its PID in `after`.
+ */
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import type { Channel } from "@grpc-ts/node";
+import { GRPC_PROTO, PYTHON_GRPCIO, REPO_ROOT, skipWithout, within } from "@grpc-ts/testing";
+import type { Backend, SpreadRun } from "./src/round-robin.js";
+
+const HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"] as const;
+const CALLS = 90;
+const SLACK = 2;
+const PYTHON = "/usr/bin/python3";
+const skip = skipWithout(GRPC_PROTO, PYTHON_GRPCIO);
+
+// Loaded in the hooks: they use code generated from grpc-proto's files, absent when skipped.
+const load = () => import("./src/round-robin.js");
+const loadProcesses = () => import("./src/matrix/processes.js");
+
+function assertEvenSpread(run: SpreadRun, ids: readonly string[], what: string): void {
+  const detail = `${what}: counts ${JSON.stringify(run.counts)}, warm-up ${run.warmupCalls} calls, order ${run.sequence.slice(0, 12).join(" ")} ...`;
+  assert.equal(run.sequence.length, CALLS, detail);
+  assert.deepEqual(Object.keys(run.counts).sort(), [...ids].sort(), `every backend answers; ${detail}`);
+  const even = CALLS / ids.length;
+  for (const id of ids) {
+    const n = run.counts[id] ?? 0;
+    assert.ok(Math.abs(n - even) <= SLACK, `${id} got ${n} calls, not ${even} ± ${SLACK}; ${detail}`);
+  }
+  assert.deepEqual(run.mismatches, [], `server_id and x-server-id agree; ${detail}`);
+}
+
+/** What rr_client.py prints. */
+interface PythonRun {
+  readonly warmup: readonly string[];
+  readonly counts: Readonly<Record<string, number>>;
+  readonly sequence: readonly string[];
+  readonly mismatches: readonly (readonly [string, string | undefined])[];
+  readonly grpc_version: string;
+}
+
+function parsePythonRun(stdout: string): PythonRun {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  const value: unknown = JSON.parse(line);
+  const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    !("warmup" in value && isStrings(value.warmup)) ||
+    !("sequence" in value && isStrings(value.sequence)) ||
+    !("counts" in value && typeof value.counts === "object" && value.counts !== null) ||
+    !("mismatches" in value && Array.isArray(value.mismatches)) ||
+    !("grpc_version" in value && typeof value.grpc_version === "string")
+  )
+    throw new Error(`rr_client.py printed an unexpected line: ${line}`);
+  return value as PythonRun;
+}
+
+describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout: 120_000 }, () => {
+  describe("C-core's round_robin client over three grpc-ts servers", () => {
+    let backends: Backend[] = [];
+
+    before(async () => {
+      const rr = await load();
+      backends = await within(
+        Promise.all(HOSTS.map((host, i) => rr.startBackend(host, `grpc-ts-${i + 1}`))),
+        10_000,
+        "grpc-ts backends listening",
+      );
+    });
+
+    after(async () => {
+      await Promise.all(backends.map((b) => within(b.server.shutdown(1000), 5000, `${b.id} shutdown`)));
+    });
+
+    for (const configVia of ["service_config", "lb_policy_name"] as const) {
+      it(`spreads ${CALLS} calls evenly (round_robin from ${configVia})`, async () => {
+        const rr = await load();
+        const { runClient } = await loadProcesses();
+        const counted = new Map(backends.map((b) => [b.id, b.calls()]));
+        const run = await runClient(
+          { command: PYTHON, args: ["interop/peers/python/rr_client.py"] },
+          [
+            `--target=${rr.ipv4Target(backends)}`,
+            `--servers=${backends.length}`,
+            `--calls=${CALLS}`,
+            `--config_via=${configVia}`,
+            "--timeout_s=30",
+          ],
+          REPO_ROOT,
+          60_000,
+        );
+        assert.equal(
+          run.code,
+          0,
+          `rr_client.py failed (${run.timedOut ? "timed out" : (run.signal ?? run.code)}):\n${run.stderr}`,
+        );
+        const py = parsePythonRun(run.stdout);
+        const spread: SpreadRun = {
+          warmupCalls: py.warmup.length,
+          sequence: py.sequence,
+          counts: py.counts,
+          mismatches: py.mismatches,
+        };
+        console.log(
+          `C-core ${py.grpc_version} round_robin (${configVia}) → grpc-ts: ${JSON.stringify(py.counts)} after ${py.warmup.length} warm-up calls`,
+        );
+        const ids = backends.map((b) => b.id);
+        assertEvenSpread(spread, ids, `C-core → grpc-ts (${configVia})`);
+        assert.ok(rr.isStrictRotation(py.sequence, ids.length), `strict rotation: ${py.sequence.join(" ")}`);
+        // The servers counted the same calls the client says they answered.
+        const all = rr.countOf([...py.warmup, ...py.sequence]);
+        for (const b of backends)
+          assert.equal(b.calls() - counted.get(b.id)!, all[b.id] ?? 0, `${b.id}'s own count of UnaryCalls`);
+      });
+    }
+  });
+
+  describe("our round_robin channel over three C-core servers", () => {
+    const servers: {
+      readonly id: string;
+      readonly host: string;
+      readonly port: number;
+      readonly child: ChildProcess;
+    }[] = [];
+    let channel: Channel | undefined;
+
+    before(async () => {
+      const { startServer } = await loadProcesses();
+      const started = await Promise.all(
+        HOSTS.map(async (host, i) => {
+          const id = `c-core-${i + 1}`;
+          const s = await startServer(
+            { command: PYTHON, args: ["interop/peers/python/rr_server.py"] },
+            [`--host=${host}`, "--port=0", `--server_id=${id}`],
+            REPO_ROOT,
+            30_000,
+          );
+          return { id, host, port: s.port, child: s.child };
+        }),
+      );
+      servers.push(...started);
+      const { createChannel } = await import("@grpc-ts/node");
+      const rr = await load();
+      channel = createChannel(rr.ipv4Target(servers), {
+        serviceConfig: { loadBalancingConfig: [{ round_robin: {} }] },
+      });
+    });
+
+    after(async () => {
+      channel?.close();
+      const { stop } = await loadProcesses();
+      await Promise.all(servers.map((s) => stop(s.child, 1000)));
+    });
+
+    it(`spreads ${CALLS} calls evenly`, async () => {
+      const rr = await load();
+      await channel!.waitForReady({ timeoutMs: 20_000 });
+      const run = await rr.runSpread(channel!, { servers: servers.length, calls: CALLS, timeoutMs: 30_000 });
+      console.log(
+        `grpc-ts round_robin → C-core: ${JSON.stringify(run.counts)} after ${run.warmupCalls} warm-up calls`,
+      );
+      const ids = servers.map((s) => s.id);
+      assertEvenSpread(run, ids, "grpc-ts → C-core");
+      assert.ok(rr.isStrictRotation(run.sequence, ids.length), `strict rotation: ${run.sequence.join(" ")}`);
+    });
+
+    it("keeps answering over the other two when one C-core server is killed (waitForReady)", async () => {
+      const rr = await load();
+      const victim = servers.at(-1)!;
+      const exited = new Promise<void>((resolve) => {
+        if (victim.child.exitCode !== null || victim.child.signalCode !== null) resolve();
+        else victim.child.once("exit", () => resolve());
+      });
+      process.kill(victim.child.pid!, "SIGKILL");
+      await within(exited, 5000, `${victim.id} exits`);
+      const rest = servers.slice(0, -1).map((s) => s.id);
+      const run = await rr.runSpread(channel!, {
+        servers: rest.length,
+        calls: CALLS,
+        timeoutMs: 30_000,
+        waitForReady: true,
+      });
+      console.log(
+        `grpc-ts round_robin → C-core, ${victim.id} killed: ${JSON.stringify(run.counts)} after ${run.warmupCalls} warm-up calls`,
+      );
+      assertEvenSpread(run, rest, `grpc-ts → C-core without ${victim.id}`);
+      assert.ok(rr.isStrictRotation(run.sequence, rest.length), `strict rotation: ${run.sequence.join(" ")}`);
+    });
+  });
+});
