@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import type { Channel } from "@grpc-ts/node";
+import { type Channel, Code } from "@grpc-ts/node";
 import { GRPC_PROTO, PYTHON_GRPCIO, REPO_ROOT, skipWithout, within } from "@grpc-ts/testing";
 import type { Backend, SpreadRun } from "./src/round-robin.js";
 
@@ -187,7 +187,21 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
       });
       process.kill(victim.child.pid!, "SIGKILL");
       await within(exited, 5000, `${victim.id} exits`);
+      // The kernel has closed the victim's end, but the channel learns it only when it reads the
+      // end of that connection, which may come after the next pick: a call sent on it then fails
+      // UNAVAILABLE. waitForReady does not cover that call (it governs only what a call does while
+      // no backend is READY, wait-for-ready.md), nor does a transparent retry (gRFC A6: the stream
+      // left the client on a connection that closed without GOAWAY, so the server may have seen
+      // it). Measured here: 1 to 2 such calls in 20 kills on each engine (C-core's client, whose
+      // I/O thread reads the socket while the application waits for the kill, had none in 20). So:
+      // in the first rotation after the kill at most that one call fails, with UNAVAILABLE.
       const rest = servers.slice(0, -1).map((s) => s.id);
+      const first = await rr.tryCalls(channel!, servers.length, { timeoutMs: 10_000, waitForReady: true });
+      const failed = first.filter((r) => typeof r !== "string");
+      const answered = first.filter((r) => typeof r === "string");
+      assert.ok(failed.length <= 1, `more than the one call in flight failed: ${first.join(" | ")}`);
+      for (const e of failed) assert.equal(e.code, Code.UNAVAILABLE, `${e.message}`);
+      for (const id of answered) assert.ok(rest.includes(id), `${id} answered after it was killed`);
       const run = await rr.runSpread(channel!, {
         servers: rest.length,
         calls: CALLS,
@@ -195,7 +209,7 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
         waitForReady: true,
       });
       console.log(
-        `grpc-ts round_robin → C-core, ${victim.id} killed: ${JSON.stringify(run.counts)} after ${run.warmupCalls} warm-up calls`,
+        `grpc-ts round_robin → C-core, ${victim.id} killed: first rotation ${first.map(String).join(" | ")}; then ${JSON.stringify(run.counts)} after ${run.warmupCalls} warm-up calls`,
       );
       assertEvenSpread(run, rest, `grpc-ts → C-core without ${victim.id}`);
       assert.ok(rr.isStrictRotation(run.sequence, rest.length), `strict rotation: ${run.sequence.join(" ")}`);

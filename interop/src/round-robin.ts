@@ -5,7 +5,14 @@
  * (interop/peers/python/rr_server.py, rr_client.py): `server_id` in SimpleResponse when the request
  * sets fill_server_id, `hostname`, and the trailing metadata `x-server-id`.
  */
-import { type Channel, createClient, createServer, type Server, type ServiceImpl } from "@grpc-ts/node";
+import {
+  type Channel,
+  createClient,
+  createServer,
+  RpcError,
+  type Server,
+  type ServiceImpl,
+} from "@grpc-ts/node";
 import { TestService } from "../gen/grpc/testing/test_pb.js";
 import { zeros } from "./constants.js";
 
@@ -120,6 +127,28 @@ export async function runSpread(channel: Channel, options: RunOptions): Promise<
   const sequence: string[] = [];
   for (let i = 0; i < options.calls; i++) sequence.push(await one());
   return { warmupCalls, sequence, counts: countOf(sequence), mismatches };
+}
+
+/**
+ * `count` UnaryCalls with fill_server_id, one after another, each either the backend that
+ * answered or the call's error.
+ */
+export async function tryCalls(
+  channel: Channel,
+  count: number,
+  options: { readonly timeoutMs: number; readonly waitForReady: boolean },
+): Promise<(string | RpcError)[]> {
+  const client = createClient(TestService, channel);
+  const out: (string | RpcError)[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      const r = await client.unaryCall({ fillServerId: true }, options);
+      out.push(r.serverId);
+    } catch (e) {
+      out.push(RpcError.from(e));
+    }
+  }
+  return out;
 }
 
 /** Whether `sequence` is one fixed order of its backends, repeated (strict rotation). */
