@@ -69,6 +69,33 @@ function parsePythonRun(stdout: string): PythonRun {
   return value as PythonRun;
 }
 
+/** Runs rr_client.py to its end against `target`; fails the test when it fails. */
+async function runPythonClient(
+  target: string,
+  configVia: "service_config" | "lb_policy_name" | "none",
+  servers: number,
+): Promise<PythonRun> {
+  const { runClient } = await loadProcesses();
+  const run = await runClient(
+    { command: PYTHON, args: ["interop/peers/python/rr_client.py"] },
+    [
+      `--target=${target}`,
+      `--servers=${servers}`,
+      `--calls=${CALLS}`,
+      `--config_via=${configVia}`,
+      "--timeout_s=30",
+    ],
+    REPO_ROOT,
+    60_000,
+  );
+  assert.equal(
+    run.code,
+    0,
+    `rr_client.py failed (${run.timedOut ? "timed out" : (run.signal ?? run.code)}):\n${run.stderr}`,
+  );
+  return parsePythonRun(run.stdout);
+}
+
 describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout: 120_000 }, () => {
   describe("C-core's round_robin client over three grpc-ts servers", () => {
     let backends: Backend[] = [];
@@ -89,26 +116,8 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
     for (const configVia of ["service_config", "lb_policy_name"] as const) {
       it(`spreads ${CALLS} calls evenly (round_robin from ${configVia})`, async () => {
         const rr = await load();
-        const { runClient } = await loadProcesses();
         const counted = new Map(backends.map((b) => [b.id, b.calls()]));
-        const run = await runClient(
-          { command: PYTHON, args: ["interop/peers/python/rr_client.py"] },
-          [
-            `--target=${rr.ipv4Target(backends)}`,
-            `--servers=${backends.length}`,
-            `--calls=${CALLS}`,
-            `--config_via=${configVia}`,
-            "--timeout_s=30",
-          ],
-          REPO_ROOT,
-          60_000,
-        );
-        assert.equal(
-          run.code,
-          0,
-          `rr_client.py failed (${run.timedOut ? "timed out" : (run.signal ?? run.code)}):\n${run.stderr}`,
-        );
-        const py = parsePythonRun(run.stdout);
+        const py = await runPythonClient(rr.ipv4Target(backends), configVia, backends.length);
         const spread: SpreadRun = {
           warmupCalls: py.warmup.length,
           sequence: py.sequence,
@@ -127,6 +136,13 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
           assert.equal(b.calls() - counted.get(b.id)!, all[b.id] ?? 0, `${b.id}'s own count of UnaryCalls`);
       });
     }
+
+    it("control: C-core's default policy (pick_first) sends every call to the first address", async () => {
+      const rr = await load();
+      const py = await runPythonClient(rr.ipv4Target(backends), "none", 1);
+      console.log(`C-core pick_first → grpc-ts: ${JSON.stringify(py.counts)}`);
+      assert.deepEqual(py.counts, { [backends[0]!.id]: CALLS });
+    });
   });
 
   describe("our round_robin channel over three C-core servers", () => {
@@ -176,6 +192,19 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
       const ids = servers.map((s) => s.id);
       assertEvenSpread(run, ids, "grpc-ts → C-core");
       assert.ok(rr.isStrictRotation(run.sequence, ids.length), `strict rotation: ${run.sequence.join(" ")}`);
+    });
+
+    it("control: our default policy (pick_first) sends every call to the first address", async () => {
+      const rr = await load();
+      const { createChannel } = await import("@grpc-ts/node");
+      const pickFirst = createChannel(rr.ipv4Target(servers));
+      try {
+        const run = await rr.runSpread(pickFirst, { servers: 1, calls: CALLS, timeoutMs: 30_000 });
+        console.log(`grpc-ts pick_first → C-core: ${JSON.stringify(run.counts)}`);
+        assert.deepEqual(run.counts, { [servers[0]!.id]: CALLS });
+      } finally {
+        pickFirst.close();
+      }
     });
 
     it("keeps answering over the other two when one C-core server is killed (waitForReady)", async () => {

@@ -2,10 +2,11 @@
 """A gRPC C-core client with round_robin over several backends (round_robin interop).
 
     /usr/bin/python3 interop/peers/python/rr_client.py --target=ipv4:127.0.0.1:P1,127.0.0.2:P2 \
-        --servers=2 --calls=90 [--config_via=service_config|lb_policy_name] [--timeout_s=20]
+        --servers=2 --calls=90 [--config_via=service_config|lb_policy_name|none] [--timeout_s=20]
 
 Makes one channel to --target with round_robin, chosen by the channel option `grpc.service_config`
-(a loadBalancingConfig of round_robin, the default) or by `grpc.lb_policy_name`. It waits for the
+(a loadBalancingConfig of round_robin, the default) or by `grpc.lb_policy_name`; `none` leaves
+C-core's default (pick_first), for a control run with --servers=1. It waits for the
 channel to be READY, then makes UnaryCalls with fill_server_id until it has heard from --servers
 distinct backends (the warm-up: C-core's round_robin reports READY once one backend is, and rotates
 over the READY ones only), then --calls more, one after another. Each answer's backend is its
@@ -36,7 +37,9 @@ def channel_options(config_via):
         return [("grpc.service_config", json.dumps(config))]
     if config_via == "lb_policy_name":
         return [("grpc.lb_policy_name", "round_robin")]
-    sys.exit("--config_via must be service_config or lb_policy_name, not %r" % config_via)
+    if config_via == "none":
+        return []
+    sys.exit("--config_via must be service_config, lb_policy_name or none, not %r" % config_via)
 
 
 def one_call(stub, timeout_s):
