@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { type Channel, Code } from "@grpc-ts/node";
-import { GRPC_PROTO, PYTHON_GRPCIO, REPO_ROOT, skipWithout, within } from "@grpc-ts/testing";
+import { GRPC_PROTO, PYTHON_GRPCIO, REPO_ROOT, skipWithout, sleep, within } from "@grpc-ts/testing";
 import type { Backend, SpreadRun } from "./src/round-robin.js";
 
 const HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"] as const;
@@ -67,6 +67,32 @@ function parsePythonRun(stdout: string): PythonRun {
   )
     throw new Error(`rr_client.py printed an unexpected line: ${line}`);
   return value as PythonRun;
+}
+
+interface PythonBackend {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+/** Starts rr_server.py on host:port (0: any) answering as `id`, and adds it to `started`. */
+async function startPythonBackend(
+  host: string,
+  port: number,
+  id: string,
+  started: PythonBackend[],
+): Promise<PythonBackend> {
+  const { startServer } = await loadProcesses();
+  const s = await startServer(
+    { command: PYTHON, args: ["interop/peers/python/rr_server.py"] },
+    [`--host=${host}`, `--port=${port}`, `--server_id=${id}`],
+    REPO_ROOT,
+    30_000,
+  );
+  const backend = { id, host, port: s.port, child: s.child };
+  started.push(backend);
+  return backend;
 }
 
 /** Runs rr_client.py to its end against `target`; fails the test when it fails. */
@@ -146,29 +172,16 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
   });
 
   describe("our round_robin channel over three C-core servers", () => {
-    const servers: {
-      readonly id: string;
-      readonly host: string;
-      readonly port: number;
-      readonly child: ChildProcess;
-    }[] = [];
+    /** Every C-core backend started (the restarted one too), for `after`. */
+    const started: PythonBackend[] = [];
+    /** The three the channel's target names, in order. */
+    let servers: PythonBackend[] = [];
     let channel: Channel | undefined;
 
     before(async () => {
-      const { startServer } = await loadProcesses();
-      const started = await Promise.all(
-        HOSTS.map(async (host, i) => {
-          const id = `c-core-${i + 1}`;
-          const s = await startServer(
-            { command: PYTHON, args: ["interop/peers/python/rr_server.py"] },
-            [`--host=${host}`, "--port=0", `--server_id=${id}`],
-            REPO_ROOT,
-            30_000,
-          );
-          return { id, host, port: s.port, child: s.child };
-        }),
+      servers = await Promise.all(
+        HOSTS.map((host, i) => startPythonBackend(host, 0, `c-core-${i + 1}`, started)),
       );
-      servers.push(...started);
       const { createChannel } = await import("@grpc-ts/node");
       const rr = await load();
       channel = createChannel(rr.ipv4Target(servers), {
@@ -179,7 +192,7 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
     after(async () => {
       channel?.close();
       const { stop } = await loadProcesses();
-      await Promise.all(servers.map((s) => stop(s.child, 1000)));
+      await Promise.all(started.map((s) => stop(s.child, 1000)));
     });
 
     it(`spreads ${CALLS} calls evenly`, async () => {
@@ -242,6 +255,33 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
       );
       assertEvenSpread(run, rest, `grpc-ts → C-core without ${victim.id}`);
       assert.ok(rr.isStrictRotation(run.sequence, rest.length), `strict rotation: ${run.sequence.join(" ")}`);
+    });
+
+    it("takes the backend back when a C-core server listens on its address again", async () => {
+      const rr = await load();
+      const victim = servers.at(-1)!;
+      assert.notEqual(victim.child.exitCode ?? victim.child.signalCode, null, "the previous test killed it");
+      const again = await startPythonBackend(victim.host, victim.port, `${victim.id}-restarted`, started);
+      // The subchannel reconnects after its backoff (connection-backoff.md: 1 s, then ×1.6 with
+      // jitter); call until the new process answers, 20 ms apart, for at most 30 s.
+      const end = Date.now() + 30_000;
+      let calls = 0;
+      for (;;) {
+        calls++;
+        const [r] = await rr.tryCalls(channel!, 1, { timeoutMs: 10_000, waitForReady: true });
+        if (typeof r !== "string")
+          assert.fail(`a call failed while ${again.id} was coming back: ${r?.message}`);
+        if (r === again.id) break;
+        assert.ok(Date.now() < end, `${again.id} got no call in 30 s (${calls} calls)`);
+        await sleep(20);
+      }
+      const run = await rr.runSpread(channel!, { servers: 3, calls: CALLS, timeoutMs: 30_000 });
+      console.log(
+        `grpc-ts round_robin → C-core, ${again.id} back after ${calls} calls: ${JSON.stringify(run.counts)}`,
+      );
+      const ids = [...servers.slice(0, -1).map((s) => s.id), again.id];
+      assertEvenSpread(run, ids, `grpc-ts → C-core with ${again.id}`);
+      assert.ok(rr.isStrictRotation(run.sequence, ids.length), `strict rotation: ${run.sequence.join(" ")}`);
     });
   });
 });
