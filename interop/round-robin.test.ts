@@ -100,6 +100,7 @@ async function runPythonClient(
   target: string,
   configVia: "service_config" | "lb_policy_name" | "none",
   servers: number,
+  concurrent = false,
 ): Promise<PythonRun> {
   const { runClient } = await loadProcesses();
   const run = await runClient(
@@ -110,6 +111,7 @@ async function runPythonClient(
       `--calls=${CALLS}`,
       `--config_via=${configVia}`,
       "--timeout_s=30",
+      `--concurrent=${concurrent}`,
     ],
     REPO_ROOT,
     60_000,
@@ -163,6 +165,23 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
       });
     }
 
+    it(`spreads ${CALLS} calls started at once evenly`, async () => {
+      const rr = await load();
+      const py = await runPythonClient(rr.ipv4Target(backends), "service_config", backends.length, true);
+      console.log(`C-core round_robin → grpc-ts, ${CALLS} at once: ${JSON.stringify(py.counts)}`);
+      const spread: SpreadRun = {
+        warmupCalls: py.warmup.length,
+        sequence: py.sequence,
+        counts: py.counts,
+        mismatches: py.mismatches,
+      };
+      assertEvenSpread(
+        spread,
+        backends.map((b) => b.id),
+        "C-core → grpc-ts, at once",
+      );
+    });
+
     it("control: C-core's default policy (pick_first) sends every call to the first address", async () => {
       const rr = await load();
       const py = await runPythonClient(rr.ipv4Target(backends), "none", 1);
@@ -204,6 +223,21 @@ describe("round_robin interop with gRPC C-core (Python grpcio)", { skip, timeout
       );
       const ids = servers.map((s) => s.id);
       assertEvenSpread(run, ids, "grpc-ts → C-core");
+      assert.ok(rr.isStrictRotation(run.sequence, ids.length), `strict rotation: ${run.sequence.join(" ")}`);
+    });
+
+    it(`spreads ${CALLS} calls started at once evenly`, async () => {
+      const rr = await load();
+      const run = await rr.runSpread(channel!, {
+        servers: servers.length,
+        calls: CALLS,
+        timeoutMs: 30_000,
+        concurrent: true,
+      });
+      console.log(`grpc-ts round_robin → C-core, ${CALLS} at once: ${JSON.stringify(run.counts)}`);
+      const ids = servers.map((s) => s.id);
+      assertEvenSpread(run, ids, "grpc-ts → C-core, at once");
+      // Our picks are synchronous, in the order the calls start: still one rotation.
       assert.ok(rr.isStrictRotation(run.sequence, ids.length), `strict rotation: ${run.sequence.join(" ")}`);
     });
 

@@ -87,12 +87,15 @@ export interface RunOptions {
   /** Bound on the whole run (warm-up included). */
   readonly timeoutMs: number;
   readonly waitForReady?: boolean;
+  /** Start the measured calls all at once (their order is then the order they were started). */
+  readonly concurrent?: boolean;
 }
 
 /**
  * Our client's side of the spread: UnaryCalls with fill_server_id on `channel`, one after another,
  * until `servers` distinct backends have answered (our round_robin, like C-core's, reports READY
- * once one backend is and rotates over the READY ones), then `calls` more.
+ * once one backend is and rotates over the READY ones), then `calls` more (one after another, or
+ * all at once).
  */
 export async function runSpread(channel: Channel, options: RunOptions): Promise<SpreadRun> {
   const client = createClient(TestService, channel);
@@ -125,7 +128,9 @@ export async function runSpread(channel: Channel, options: RunOptions): Promise<
     warmupCalls++;
   }
   const sequence: string[] = [];
-  for (let i = 0; i < options.calls; i++) sequence.push(await one());
+  if (options.concurrent === true)
+    sequence.push(...(await Promise.all(Array.from({ length: options.calls }, () => one()))));
+  else for (let i = 0; i < options.calls; i++) sequence.push(await one());
   return { warmupCalls, sequence, counts: countOf(sequence), mismatches };
 }
 

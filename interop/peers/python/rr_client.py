@@ -2,14 +2,16 @@
 """A gRPC C-core client with round_robin over several backends (round_robin interop).
 
     /usr/bin/python3 interop/peers/python/rr_client.py --target=ipv4:127.0.0.1:P1,127.0.0.2:P2 \
-        --servers=2 --calls=90 [--config_via=service_config|lb_policy_name|none] [--timeout_s=20]
+        --servers=2 --calls=90 [--config_via=service_config|lb_policy_name|none] [--timeout_s=20] \
+        [--concurrent=true]
 
 Makes one channel to --target with round_robin, chosen by the channel option `grpc.service_config`
 (a loadBalancingConfig of round_robin, the default) or by `grpc.lb_policy_name`; `none` leaves
 C-core's default (pick_first), for a control run with --servers=1. It waits for the
 channel to be READY, then makes UnaryCalls with fill_server_id until it has heard from --servers
 distinct backends (the warm-up: C-core's round_robin reports READY once one backend is, and rotates
-over the READY ones only), then --calls more, one after another. Each answer's backend is its
+over the READY ones only), then --calls more, one after another (with --concurrent, all started at
+once, then awaited in the order they were started). Each answer's backend is its
 `server_id`, which must equal its trailing metadata `x-server-id`.
 
 Prints one JSON line: {"warmup" (the warm-up calls' backends in order), "counts" (backend ->
@@ -50,13 +52,16 @@ def one_call(stub, timeout_s):
 
 
 def main():
-    flags = common.parse_flags(sys.argv[1:], ("target", "servers", "calls", "config_via", "timeout_s"))
+    flags = common.parse_flags(
+        sys.argv[1:], ("target", "servers", "calls", "config_via", "timeout_s", "concurrent")
+    )
     target = flags.get("target")
     if not target:
         sys.exit("--target is required")
     servers = int(flags.get("servers", "3"))
     calls = int(flags.get("calls", "90"))
     timeout_s = float(flags.get("timeout_s", "20"))
+    concurrent = common.flag_bool(flags, "concurrent", False)
     deadline = time.monotonic() + timeout_s
     channel = grpc.insecure_channel(target, options=channel_options(flags.get("config_via", "service_config")))
     try:
@@ -75,8 +80,15 @@ def main():
             if server_id != trailer:
                 mismatches.append([server_id, trailer])
         sequence = []
-        for _ in range(calls):
-            server_id, trailer = one_call(stub, timeout_s)
+        if concurrent:
+            request = messages_pb2.SimpleRequest(fill_server_id=True)
+            pending = [stub.UnaryCall.future(request, timeout=timeout_s) for _ in range(calls)]
+            answers = []
+            for f in pending:
+                answers.append((f.result().server_id, dict(f.trailing_metadata() or ()).get(SERVER_ID_KEY)))
+        else:
+            answers = [one_call(stub, timeout_s) for _ in range(calls)]
+        for server_id, trailer in answers:
             sequence.append(server_id)
             if server_id != trailer:
                 mismatches.append([server_id, trailer])
