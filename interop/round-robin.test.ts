@@ -5,14 +5,18 @@
  *   on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (one `ipv4:` target), with round_robin chosen by the
  *   service config's loadBalancingConfig and, separately, by `grpc.lb_policy_name`;
  * - our channel with `loadBalancingConfig: [{ round_robin: {} }]` over three C-core backends
- *   (interop/peers/python/rr_server.py, one process each), then with one of them killed.
+ *   (interop/peers/python/rr_server.py, one process each), then with one of them killed (the
+ *   calls go on over the other two; only a call already sent to the dead one may fail), and
+ *   again once a new C-core server listens on the killed one's address.
  *
  * Each answer names its backend (`server_id`, and the trailer `x-server-id`, which must agree).
  * Both policies report READY once one backend is and rotate over the READY ones only, so each run
  * first calls until every backend has answered (the warm-up), then measures 90 calls made one
  * after another: each backend must get 30 ± 2 of them, and, since nothing changes state during the
  * measured calls, the order must be one fixed rotation (what both implementations do: a picker
- * that takes the next READY backend each pick). Every process is ended by its PID in `after`.
+ * that takes the next READY backend each pick). 90 calls started at once must spread the same
+ * way. Controls: without round_robin, both clients' pick_first sends every call to the first
+ * address. Every process is ended by its PID in `after`.
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
