@@ -17,6 +17,12 @@ export {
   until,
   within,
 } from "./async.js";
+export {
+  type Backend,
+  type BackendOptions,
+  startBackend,
+  startBackends,
+} from "./backends.js";
 export { concat } from "./bytes.js";
 export {
   generateTestCerts,
@@ -26,6 +32,7 @@ export {
   type TestCerts,
 } from "./certs.js";
 export { CHILD_WAIT_FOR_READY, type ChildServer, REPO_ROOT, startChildServer } from "./child-process.js";
+export { type Dnsmasq, type DnsmasqOptions, startDnsmasq } from "./dnsmasq.js";
 export { createEchoImpl, type EchoHooks, type EchoMethodName } from "./echo-impl.js";
 export { createEchoService, failIfAsked } from "./echo-service.js";
 export {
