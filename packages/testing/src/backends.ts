@@ -38,6 +38,7 @@ export interface BackendOptions {
  */
 export async function startBackend(host: string, options: BackendOptions = {}): Promise<Backend> {
   const echo = createEchoService();
+  const echoUnary = echo.unary!;
   let port = options.port ?? 0;
   let server: Server | undefined;
   const backend: Backend = {
@@ -61,7 +62,7 @@ export async function startBackend(host: string, options: BackendOptions = {}): 
         async unary(req, ctx: HandlerContext) {
           backend.calls++;
           backend.deadlines.push(ctx.deadline);
-          const res = await echo.unary(req, ctx);
+          const res = await echoUnary(req, ctx);
           return { ...res, message: `${host}:${port}` };
         },
       });

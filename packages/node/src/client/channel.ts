@@ -430,10 +430,12 @@ export function createChannelWith(
         const connection = pool.connectionOf(result.subchannel);
         if (connection === undefined || !connection.acceptsStreams) {
           // The picker is behind the connection (it closed, or stopped taking streams before its
-          // GOAWAY came): the subchannel learns it, and the call waits for the next picker.
+          // GOAWAY came): the call waits for the next picker, and the subchannel learns it. In
+          // that order: retiring the connection may give the next picker at once, which must
+          // find the call in the queue.
+          enqueue(call);
           if (connection !== undefined)
             (result.subchannel as { shared?: SharedSubchannel }).shared?.retire(connection);
-          enqueue(call);
           return;
         }
         const mc = methodConfigOf(req.method.path);

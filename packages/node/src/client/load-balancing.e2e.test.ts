@@ -16,6 +16,7 @@ const clientReads = async () => {
   for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
+const callsOf = (b: Backend) => b.calls;
 const counts = (backends: readonly Backend[]) => backends.map((b) => b.calls);
 const reset = (backends: readonly Backend[]) => {
   for (const b of backends) b.calls = 0;
@@ -100,7 +101,7 @@ describe("load balancing", { timeout: 60_000 }, () => {
     // Within its reconnect backoff (at most 500 ms, bounded generously here) it is used again.
     let sent = 0;
     const deadline = Date.now() + 10_000;
-    while (c.calls === 0) {
+    while (callsOf(c) === 0) {
       assert.ok(Date.now() < deadline, `the restarted backend got no call in ${sent} calls`);
       await within(client.unary({}, { waitForReady: true }), 5000, "call after restart");
       sent++;
