@@ -65,6 +65,7 @@ export {
   startServer,
 } from "./harness.js";
 export { closerOf, freePort, listenLoopback } from "./loopback.js";
+export { createPushResolver, type PushResolver } from "./push-resolver.js";
 export {
   envelope,
   grpcHeaders,
