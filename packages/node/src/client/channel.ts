@@ -456,12 +456,21 @@ export function createChannelWith(
         return;
       case "fail":
         if (call.waitForReady) enqueue(call);
-        else call.fail(result.error);
+        else call.fail(namingTarget(result.error));
         return;
       case "drop":
-        call.fail(result.error);
+        call.fail(namingTarget(result.error));
         return;
     }
+  }
+
+  /** A policy's error names addresses; the call's error names the target too (once). */
+  function namingTarget(error: RpcError): RpcError {
+    if (error.rawMessage.includes(target)) return error;
+    return new RpcError(error.code, `${target}: ${error.rawMessage}`, {
+      cause: error,
+      metadata: error.metadata,
+    });
   }
 
   function enqueue(call: Call): void {
