@@ -78,6 +78,7 @@ export {
 } from "./raw-client.js";
 export { answer, type RawServer, startRawServer } from "./raw-server.js";
 export { type RunOptions, type RunResult, runToEnd, stripAnsi } from "./run-to-end.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export {
   type Http1RequestOptions,
   type Http1Response,
