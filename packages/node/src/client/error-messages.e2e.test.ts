@@ -65,7 +65,9 @@ describe("error messages", { timeout: 30_000 }, () => {
       5000,
       "deadline",
     );
-    assert.equal(e.rawMessage, "deadline exceeded after 500 ms");
+    // The core's deadline message (its figure is the time measured, 499 or 500 ms); the reasons
+    // the channel was not ready are in waitForReady()'s error.
+    assert.match(e.rawMessage, /^deadline exceeded after \d+ ms$/);
     const ready = await within(
       expectRpcError(channel.waitForReady({ timeoutMs: 300 }), Code.DEADLINE_EXCEEDED),
       5000,
