@@ -4,7 +4,7 @@
 // address until it fails.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { type Backend, Echo, startBackend, within } from "@grpc-ts/testing";
+import { type Backend, Echo, startBackend, startBackends, within } from "@grpc-ts/testing";
 import { type Channel, createChannel, createClient } from "../index.js";
 
 const HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
@@ -36,8 +36,10 @@ describe("load balancing", { timeout: 60_000 }, () => {
     return started;
   }
 
-  it("round_robin: 300 sequential calls, 100 on each of three backends", async () => {
-    const bs = await threeBackends();
+  it("round_robin: 300 sequential calls, 100 on each of three backends (one port, three hosts)", async () => {
+    const bs = await startBackends(HOSTS);
+    backends.push(...bs);
+    assert.equal(new Set(bs.map((b) => b.port)).size, 1);
     const channel = createChannel(`ipv4:${bs.map((b) => b.address).join(",")}`, {
       serviceConfig: ROUND_ROBIN,
       backoff,
