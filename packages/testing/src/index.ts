@@ -17,6 +17,12 @@ export {
   until,
   within,
 } from "./async.js";
+export {
+  type Backend,
+  type BackendOptions,
+  startBackend,
+  startBackends,
+} from "./backends.js";
 export { concat } from "./bytes.js";
 export {
   generateTestCerts,
@@ -26,6 +32,7 @@ export {
   type TestCerts,
 } from "./certs.js";
 export { CHILD_WAIT_FOR_READY, type ChildServer, REPO_ROOT, startChildServer } from "./child-process.js";
+export { type Dnsmasq, type DnsmasqOptions, startDnsmasq } from "./dnsmasq.js";
 export { createEchoImpl, type EchoHooks, type EchoMethodName } from "./echo-impl.js";
 export { createEchoService, failIfAsked } from "./echo-service.js";
 export {
@@ -58,6 +65,7 @@ export {
   startServer,
 } from "./harness.js";
 export { closerOf, freePort, listenLoopback } from "./loopback.js";
+export { createPushResolver, type PushResolver } from "./push-resolver.js";
 export {
   envelope,
   grpcHeaders,
@@ -70,6 +78,7 @@ export {
 } from "./raw-client.js";
 export { answer, type RawServer, startRawServer } from "./raw-server.js";
 export { type RunOptions, type RunResult, runToEnd, stripAnsi } from "./run-to-end.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export {
   type Http1RequestOptions,
   type Http1Response,

@@ -434,10 +434,12 @@ export function createChannelWith(
         const connection = pool.connectionOf(result.subchannel);
         if (connection === undefined || !connection.acceptsStreams) {
           // The picker is behind the connection (it closed, or stopped taking streams before its
-          // GOAWAY came): the subchannel learns it, and the call waits for the next picker.
+          // GOAWAY came): the call waits for the next picker, and the subchannel learns it. In
+          // that order: retiring the connection may give the next picker at once, which must
+          // find the call in the queue.
+          enqueue(call);
           if (connection !== undefined)
             (result.subchannel as { shared?: SharedSubchannel }).shared?.retire(connection);
-          enqueue(call);
           return;
         }
         const mc = methodConfigOf(req.method.path);
@@ -466,7 +468,7 @@ export function createChannelWith(
 
   /** A policy's error, with the target in front (made once per error object). */
   function naming(error: RpcError): RpcError {
-    if (error.rawMessage.startsWith(target)) return error;
+    if (error.rawMessage.includes(target)) return error;
     let named = namedErrors.get(error);
     if (named === undefined) {
       named = new RpcError(error.code, `${target}: ${error.rawMessage}`, {

@@ -10,7 +10,6 @@ import { Code, Metadata, RpcError } from "@grpc-ts/core";
 import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
 import { Call } from "@grpc-ts/core/protocol";
 import { Backoff, type BackoffOptions } from "../backoff.js";
-import type { SubchannelState } from "../balancer/balancer.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import type { SharedSubchannel } from "../subchannel/subchannel.js";
 import { healthWatch, SERVING, servingStatusName } from "./health-codec.js";
@@ -32,7 +31,6 @@ export function watchSubchannelHealth(
   let timer: TimerHandle | undefined;
   let stopped = false;
   let disabled = false;
-  const pending = new RpcError(Code.UNAVAILABLE, `${subchannel.name}: waiting for its first health report`);
 
   function startWatch(): void {
     const connection = subchannel.connection;
@@ -118,16 +116,20 @@ export function watchSubchannelHealth(
     const connectivity = subchannel.connectivity.kind;
     if (connectivity === "READY") {
       if (!disabled && controller === undefined && timer === undefined) {
-        subchannel.setHealth(false, pending);
+        if (subchannel.healthy) subchannel.setHealthPending();
         startWatch();
       }
     } else {
       stopWatch();
       disabled = false;
+      // Pending from now on, so that the subchannel is CONNECTING (not READY) for the policy when
+      // its connection becomes READY, until the first report (A17): otherwise a call queued for
+      // a picker would go, in that moment, to a backend that then reports NOT_SERVING.
+      subchannel.setHealthPending();
     }
   }
 
-  const unwatch = subchannel.watch((_state: SubchannelState) => onState());
+  const unwatch = subchannel.watchConnectivity(() => onState());
   onState();
   return {
     stop() {

@@ -2,17 +2,10 @@
 // hosts file and a config file this test writes. Skipped (saying what to install) where dnsmasq
 // is missing, except in CI, where a missing dnsmasq fails.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
-import { promises as dns } from "node:dns";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, type RpcError } from "@grpc-ts/core";
-import { DNSMASQ, skipWithout } from "@grpc-ts/testing";
+import { DNSMASQ, type Dnsmasq, skipWithout, startDnsmasq } from "@grpc-ts/testing";
 import { joinHostPort } from "./host-port.js";
 import { createResolverRegistry, defaultResolverOptions } from "./registry.js";
 import type { Resolver, ResolverOptions, ResolverResult } from "./resolver.js";
@@ -21,91 +14,6 @@ import { parseTarget } from "./target.js";
 const WAIT_MS = 10_000;
 const HOSTS =
   "127.0.0.2 svc.test\n127.0.0.3 svc.test\n127.0.0.6 plain.test\n127.0.0.5 dual.test\n::5 dual.test\n";
-
-interface Dnsmasq {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly port: number;
-  readonly log: () => string;
-}
-
-/** A free UDP port on 127.0.0.1 (dnsmasq binds it for UDP and TCP; a clash is retried). */
-async function freePort(): Promise<number> {
-  const socket = createSocket("udp4");
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
-  const { port } = socket.address();
-  socket.close();
-  return port;
-}
-
-async function startDnsmasq(hostsFile: string, confFile: string): Promise<Dnsmasq> {
-  let lastLog = "";
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      DNSMASQ.path,
-      [
-        "--keep-in-foreground",
-        "--no-resolv",
-        "--no-hosts",
-        `--addn-hosts=${hostsFile}`,
-        "--bind-interfaces",
-        "--listen-address=127.0.0.1",
-        `--port=${port}`,
-        "--pid-file=",
-        `--conf-file=${confFile}`,
-        // Names under .test that it does not have are NXDOMAIN (not REFUSED, as with no upstream).
-        "--local=/test/",
-        "--log-facility=-",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let log = "";
-    const append = (d: Buffer) => {
-      log += d.toString();
-    };
-    child.stdout?.on("data", append);
-    child.stderr?.on("data", append);
-    const exited = once(child, "exit");
-    const started = once(child, "spawn");
-    await Promise.race([started, exited]);
-    if (child.pid === undefined || child.exitCode !== null) {
-      await exited;
-      lastLog = log;
-      continue;
-    }
-    const pid = child.pid;
-    // Ready once it answers; it exits at once if the port is taken.
-    const probe = new dns.Resolver({ timeout: 200, tries: 1 });
-    probe.setServers([`127.0.0.1:${port}`]);
-    const deadline = Date.now() + WAIT_MS;
-    while (child.exitCode === null && Date.now() < deadline) {
-      try {
-        await probe.resolve4("svc.test");
-        return { child, pid, port, log: () => log };
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    lastLog = log;
-    stop({ child, pid, port, log: () => log });
-  }
-  throw new Error(`dnsmasq did not start:\n${lastLog}`);
-}
-
-/** SIGTERM to the one process this test started, SIGKILL if it lingers; resolves once it has exited. */
-async function stop(server: Dnsmasq): Promise<void> {
-  const { child, pid } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  process.kill(pid, "SIGTERM");
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** `"..."` for a dnsmasq config file: backslash before quotes and backslashes. */
 const quoted = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
@@ -148,8 +56,6 @@ const addressesOf = (r: ResolverResult | undefined) =>
   );
 
 describe("dns resolver against dnsmasq", { skip: skipWithout(DNSMASQ), timeout: 60_000 }, () => {
-  let dir = "";
-  let hostsFile = "";
   let server: Dnsmasq | undefined;
   const resolvers: Resolver[] = [];
   const registry = createResolverRegistry();
@@ -157,11 +63,6 @@ describe("dns resolver against dnsmasq", { skip: skipWithout(DNSMASQ), timeout: 
 
   before(async () => {
     assert.ok(existsSync(DNSMASQ.path), `${DNSMASQ.path} is missing (${DNSMASQ.install})`);
-    dir = await mkdtemp(join(tmpdir(), "grpc-ts-dnsmasq-"));
-    // dnsmasq reads its files again, on SIGHUP, as the unprivileged user it switches to.
-    await chmod(dir, 0o755);
-    hostsFile = join(dir, "hosts");
-    await writeFile(hostsFile, HOSTS, { mode: 0o644 });
     const choices = [
       { clientLanguage: ["go"], serviceConfig: { loadBalancingPolicy: "pick_first" } },
       {
@@ -175,15 +76,12 @@ describe("dns resolver against dnsmasq", { skip: skipWithout(DNSMASQ), timeout: 
       `txt-record=_grpc_config.svc.test,${quoted(`grpc_config=${JSON.stringify(choices)}`)}`,
       `txt-record=_grpc_config.dual.test,${quoted(`grpc_config=${JSON.stringify(long)}`)}`,
     ].join("\n");
-    const confFile = join(dir, "dnsmasq.conf");
-    await writeFile(confFile, `${conf}\n`, { mode: 0o644 });
-    server = await startDnsmasq(hostsFile, confFile);
+    server = await startDnsmasq({ hosts: HOSTS, conf, probe: "svc.test" });
   });
 
   after(async () => {
     for (const r of resolvers) r.close();
-    if (server !== undefined) await stop(server);
-    if (dir !== "") await rm(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   function start(name: string, options: Partial<ResolverOptions> = {}): Recorder & { resolver: Resolver } {
@@ -211,11 +109,7 @@ describe("dns resolver against dnsmasq", { skip: skipWithout(DNSMASQ), timeout: 
     assert.equal(first.serviceConfigError, undefined);
     assert.equal(first.note, `resolved by 127.0.0.1:${server!.port}`);
 
-    await writeFile(
-      hostsFile,
-      HOSTS.replace("127.0.0.2 svc.test\n127.0.0.3 svc.test\n", "127.0.0.4 svc.test\n"),
-    );
-    process.kill(server!.pid, "SIGHUP");
+    await server!.reload(HOSTS.replace("127.0.0.2 svc.test\n127.0.0.3 svc.test\n", "127.0.0.4 svc.test\n"));
     // dnsmasq reads the file after the signal: ask until the answer changes (bounded).
     const deadline = Date.now() + WAIT_MS;
     while (addressesOf(recorder.results.at(-1))?.join() !== "127.0.0.4:50051") {

@@ -289,6 +289,27 @@ describe("subchannel", () => {
     assert.equal(seen.length, 6);
   });
 
+  it("health pending: CONNECTING to policies while READY until a report; connectivity watchers see READY", () => {
+    const { subchannel, kinds, last } = setup();
+    const connectivity: string[] = [];
+    subchannel.watchConnectivity((c) => connectivity.push(c.kind));
+    subchannel.setHealthPending();
+    subchannel.connect();
+    last().listener.onConnect();
+    // A policy never sees READY before the health is known (gRFC A17).
+    assert.deepEqual(kinds(), ["CONNECTING"]);
+    assert.deepEqual(connectivity, ["CONNECTING", "READY"]);
+    assert.equal(subchannel.connection, last().connection);
+    subchannel.setHealth(false, new RpcError(Code.UNAVAILABLE, "NOT_SERVING"));
+    subchannel.setHealth(true);
+    assert.deepEqual(kinds(), ["CONNECTING", "TRANSIENT_FAILURE", "READY"]);
+    // Pending again while READY (a checker that starts over): CONNECTING.
+    subchannel.setHealthPending();
+    last().listener.onClose(undefined);
+    assert.deepEqual(kinds(), ["CONNECTING", "TRANSIENT_FAILURE", "READY", "CONNECTING", "IDLE"]);
+    assert.deepEqual(connectivity, ["CONNECTING", "READY", "IDLE"]);
+  });
+
   it("delivers every state to every watcher in order, even when a watcher changes the state", () => {
     const { subchannel, last, kinds } = setup();
     const other: string[] = [];

@@ -76,6 +76,17 @@ export interface SharedSubchannel {
    */
   setHealth(healthy: boolean, error?: RpcError): void;
   /**
+   * Health not known yet (a checker waits for its first report): policies see CONNECTING while
+   * the connection is READY (A17), until `setHealth` says how it is.
+   */
+  setHealthPending(): void;
+  /**
+   * `listener` gets every change of `connectivity` from now on (before policies hear of what it
+   * makes of `state`): for the health checker, which must see READY even while `state` stays
+   * CONNECTING. Returns a function that stops it.
+   */
+  watchConnectivity(listener: (connectivity: SubchannelConnectivity) => void): () => void;
+  /**
    * The channel found that `connection` takes no new streams (it refused one, or `acceptsStreams`
    * went false before GOAWAY was reported): if it is the current one the subchannel goes IDLE.
    */
@@ -109,8 +120,10 @@ class SubchannelImpl implements SharedSubchannel {
   #connectivity: SubchannelConnectivity = IDLE;
   #state: SubchannelState = IDLE_STATE;
   #healthy = true;
+  #healthPending = false;
   #healthError: RpcError | undefined;
   readonly #watchers = new Watchers<SubchannelState>();
+  readonly #connectivityWatchers = new Watchers<SubchannelConnectivity>();
 
   constructor(options: SubchannelOptions) {
     this.address = options.address;
@@ -192,10 +205,22 @@ class SubchannelImpl implements SharedSubchannel {
   }
 
   setHealth(healthy: boolean, error?: RpcError): void {
+    this.#healthPending = false;
     this.#healthy = healthy;
     this.#healthError = healthy
       ? undefined
       : (error ?? new RpcError(Code.UNAVAILABLE, `${this.name}: the health check reports it unhealthy`));
+    this.#publish();
+  }
+
+  watchConnectivity(listener: (connectivity: SubchannelConnectivity) => void): () => void {
+    return this.#connectivityWatchers.add(listener);
+  }
+
+  setHealthPending(): void {
+    this.#healthPending = true;
+    this.#healthy = false;
+    this.#healthError = undefined;
     this.#publish();
   }
 
@@ -209,6 +234,7 @@ class SubchannelImpl implements SharedSubchannel {
     const c = this.#connectivity;
     if (c.kind === "SHUTDOWN") return;
     this.#watchers.clear();
+    this.#connectivityWatchers.clear();
     this.#connectivity = SHUTDOWN;
     if (c.kind === "CONNECTING") c.attempt.connection?.destroy();
     else if (c.kind === "READY") c.connection.close();
@@ -241,6 +267,7 @@ class SubchannelImpl implements SharedSubchannel {
 
   #set(connectivity: SubchannelConnectivity): void {
     this.#connectivity = connectivity;
+    this.#connectivityWatchers.publish(connectivity);
     this.#publish();
   }
 
@@ -257,8 +284,9 @@ class SubchannelImpl implements SharedSubchannel {
         next = CONNECTING_STATE;
         break;
       case "READY":
-        next =
-          this.#healthError === undefined
+        next = this.#healthPending
+          ? CONNECTING_STATE
+          : this.#healthError === undefined
             ? READY_STATE
             : { kind: "TRANSIENT_FAILURE", error: this.#healthError };
         break;
