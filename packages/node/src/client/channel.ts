@@ -227,6 +227,8 @@ export function createChannelWith(
   const attemptConfigs = new WeakMap<MethodConfig, GrpcAttemptConfig>();
   const health = new Map<SharedSubchannel, HealthWatcher>();
   const namedErrors = new WeakMap<RpcError, RpcError>();
+  /** The policy and health service name the health watchers were made for. */
+  let healthFor = "";
   const resolution = new Backoff(options.backoff);
   let resolutionTimer: TimerHandle | undefined;
   /** Reused for every pick: picks are synchronous. */
@@ -346,7 +348,17 @@ export function createChannelWith(
     }
     const name = chosen.loadBalancing?.name ?? DEFAULT_POLICY;
     const policyConfig = chosen.loadBalancing?.config ?? balancers.get(DEFAULT_POLICY)!.parseConfig({});
-    const policy = s.policy?.name === name ? s.policy : switchPolicy(s, name);
+    // Health checking follows the policy and the service name: when either changes, the old
+    // watchers stop and a new policy asks for its subchannels again (the pool keeps their
+    // connections), which are then watched anew.
+    const healthKey = `${name}\n${chosen.healthCheck?.serviceName ?? ""}`;
+    const healthChanged = healthKey !== healthFor;
+    if (healthChanged) {
+      healthFor = healthKey;
+      for (const w of health.values()) w.stop();
+      health.clear();
+    }
+    const policy = s.policy?.name === name && !healthChanged ? s.policy : switchPolicy(s, name);
     policy.balancer.update(result.endpoints, policyConfig);
   }
 
