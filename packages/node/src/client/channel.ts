@@ -219,6 +219,8 @@ export function createChannelWith(
   /** Calls that have not ended (for the idle timer). */
   let running = 0;
   let idleTimer: TimerHandle | undefined;
+  /** When the channel last had a call end (or a waitForReady settle): the idle timeout counts from it. */
+  let lastActive = 0;
   /** While calls wait, something must keep the process alive: the subchannels' timers do not. */
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let config: ServiceConfig = defaultConfig;
@@ -273,14 +275,25 @@ export function createChannelWith(
     health.clear();
   }
 
+  /**
+   * Arms the idle timer unless it is armed: it is not moved on each call (that would be a timer
+   * per call); when it fires it goes IDLE only if no call ran since `lastActive`, and otherwise
+   * waits out the rest of the timeout from then.
+   */
   function armIdleTimer(): void {
-    idleTimer?.cancel();
-    idleTimer = undefined;
-    if (idleTimeoutMs <= 0 || state.kind !== "ACTIVE") return;
+    lastActive = clock.now();
+    if (idleTimer !== undefined || idleTimeoutMs <= 0 || state.kind !== "ACTIVE") return;
+    scheduleIdleCheck(idleTimeoutMs);
+  }
+
+  function scheduleIdleCheck(ms: number): void {
     idleTimer = clock.setTimeout(() => {
       idleTimer = undefined;
-      enterIdle();
-    }, idleTimeoutMs);
+      if (state.kind !== "ACTIVE" || running > 0 || queue.length > 0) return;
+      const idleFor = clock.now() - lastActive;
+      if (idleFor >= idleTimeoutMs) enterIdle();
+      else scheduleIdleCheck(idleTimeoutMs - idleFor);
+    }, ms);
     idleTimer.unref();
   }
 
@@ -534,8 +547,6 @@ export function createChannelWith(
           r = { ...req, deadline, waitForReady };
       }
       running++;
-      idleTimer?.cancel();
-      idleTimer = undefined;
       return new Call(r, startAttempt, callEnded).begin();
     },
     getState(connect = false) {
