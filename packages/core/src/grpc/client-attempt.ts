@@ -13,8 +13,7 @@ import { MessageReader } from "../message-reader.js";
 import { frameMessage } from "../message-writer.js";
 import type { MethodCodec } from "../method.js";
 import { RpcError } from "../rpc-error.js";
-import { encodeTimeout } from "../timeout.js";
-import { grpcContentType } from "./content-type.js";
+import { grpcRequestHeaders } from "./request-headers.js";
 import { validateResponseHeaders } from "./response-validation.js";
 import { statusFromTrailers } from "./trailers.js";
 
@@ -84,27 +83,17 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
         return;
       }
     }
-    const fields = [
-      ":method",
-      "POST",
-      ":scheme",
-      config.scheme,
-      ":path",
-      req.method.path,
-      ":authority",
-      config.authority,
-      "content-type",
-      grpcContentType(config.codecName),
-      "te",
-      "trailers",
-      "user-agent",
-      config.userAgent,
-      "grpc-accept-encoding",
-      config.compression.acceptEncoding,
-    ];
-    if (req.deadline !== undefined) fields.push("grpc-timeout", encodeTimeout(req.deadline - Date.now()));
-    if (compression !== undefined) fields.push("grpc-encoding", compression.name);
-    if (req.header.size > 0) req.header.appendFields(fields);
+    const fields = grpcRequestHeaders({
+      path: req.method.path,
+      authority: config.authority,
+      scheme: config.scheme,
+      codec: config.codecName,
+      metadata: req.header,
+      deadline: req.deadline,
+      encoding: compression?.name,
+      acceptEncoding: config.compression.acceptEncoding,
+      userAgent: config.userAgent,
+    });
     let stream: ClientStream;
     try {
       stream = opener.request(fields, this);

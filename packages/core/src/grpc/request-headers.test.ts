@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fieldsToObject } from "../header-fields.js";
 import { Metadata } from "../metadata.js";
 import { decodeTimeout } from "../timeout.js";
-import { grpcRequestHeaders, type RequestHeaderOptions } from "./request-headers.js";
+import { grpcRequestHeaders as fields, type RequestHeaderOptions } from "./request-headers.js";
+
+const grpcRequestHeaders = (o: RequestHeaderOptions) => fieldsToObject(fields(o));
 
 const base: RequestHeaderOptions = {
   path: "/routeguide.RouteGuide/GetFeature",
+  authority: "example.test:443",
+  scheme: "https",
   codec: "proto",
   metadata: new Metadata(),
   deadline: undefined,
@@ -15,10 +20,22 @@ const base: RequestHeaderOptions = {
 };
 
 describe("grpcRequestHeaders (PROTOCOL-HTTP2.md Request-Headers)", () => {
-  it("has the call definition headers", () => {
+  it("has the call definition headers, pseudo-header fields first", () => {
+    assert.deepEqual(fields(base).slice(0, 8), [
+      ":method",
+      "POST",
+      ":scheme",
+      "https",
+      ":path",
+      "/routeguide.RouteGuide/GetFeature",
+      ":authority",
+      "example.test:443",
+    ]);
     assert.deepEqual(grpcRequestHeaders(base), {
       ":method": "POST",
+      ":scheme": "https",
       ":path": "/routeguide.RouteGuide/GetFeature",
+      ":authority": "example.test:443",
       "content-type": "application/grpc",
       te: "trailers",
       "user-agent": "grpc-ts/0.1.0",

@@ -4,6 +4,9 @@ import { grpcContentType } from "./content-type.js";
 
 export interface RequestHeaderOptions {
   readonly path: string;
+  /** `:authority` and `:scheme` of the request. */
+  readonly authority: string;
+  readonly scheme: "http" | "https";
   readonly codec: string;
   readonly metadata: Metadata;
   /** Absolute deadline (ms since the epoch). */
@@ -14,18 +17,28 @@ export interface RequestHeaderOptions {
   readonly userAgent: string;
 }
 
-/** The headers of a gRPC request (`:authority` and `:scheme` are the HTTP/2 layer's). */
-export function grpcRequestHeaders(o: RequestHeaderOptions): Record<string, string | string[]> {
-  const h: Record<string, string | string[]> = {
-    ":method": "POST",
-    ":path": o.path,
-    "content-type": grpcContentType(o.codec),
-    te: "trailers",
-    "user-agent": o.userAgent,
-    "grpc-accept-encoding": o.acceptEncoding,
-  };
-  if (o.deadline !== undefined) h["grpc-timeout"] = encodeTimeout(o.deadline - Date.now());
-  if (o.encoding !== undefined && o.encoding !== "identity") h["grpc-encoding"] = o.encoding;
-  if (o.metadata.size > 0) o.metadata.writeHeaders(h);
-  return h;
+/** The header fields of a gRPC request (PROTOCOL-HTTP2.md Request-Headers), pseudo-header fields first. */
+export function grpcRequestHeaders(o: RequestHeaderOptions): string[] {
+  const fields = [
+    ":method",
+    "POST",
+    ":scheme",
+    o.scheme,
+    ":path",
+    o.path,
+    ":authority",
+    o.authority,
+    "content-type",
+    grpcContentType(o.codec),
+    "te",
+    "trailers",
+    "user-agent",
+    o.userAgent,
+    "grpc-accept-encoding",
+    o.acceptEncoding,
+  ];
+  if (o.deadline !== undefined) fields.push("grpc-timeout", encodeTimeout(o.deadline - Date.now()));
+  if (o.encoding !== undefined && o.encoding !== "identity") fields.push("grpc-encoding", o.encoding);
+  if (o.metadata.size > 0) o.metadata.appendFields(fields);
+  return fields;
 }

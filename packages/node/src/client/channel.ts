@@ -7,7 +7,7 @@
  * while the picker says so. An idle channel (no call for `idleTimeoutMs`) drops its resolver,
  * policy and connections, and the next call wakes it.
  */
-import { Code, type Compression, type Metadata, RpcError, type Transport } from "@grpc-ts/core";
+import { Code, type Compression, Metadata, RpcError, type Transport } from "@grpc-ts/core";
 import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
 import {
   Call,
@@ -33,7 +33,6 @@ import type {
   LoadBalancer,
   LoadBalancerFactory,
   Picker,
-  PickInfo,
 } from "./balancer/balancer.js";
 import { QUEUE_PICKER } from "./balancer/pickers.js";
 import { type BalancerRegistry, createBalancerRegistry } from "./balancer/registry.js";
@@ -122,6 +121,8 @@ export interface ChannelInternals {
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** The metadata of the picks `waitForReady()` makes to learn why the channel is not ready. */
+const NO_METADATA = new Metadata();
 const DEFAULT_POLICY = "pick_first";
 const NO_CONFIG: ServiceConfig = { loadBalancing: undefined, methodConfigs: [] };
 
@@ -234,7 +235,7 @@ export function createChannelWith(
   const resolution = new Backoff(options.backoff);
   let resolutionTimer: TimerHandle | undefined;
   /** Reused for every pick: picks are synchronous. */
-  const pickInfo: { path: string; metadata: Metadata | undefined } = { path: "", metadata: undefined };
+  const pickInfo: { path: string; metadata: Metadata } = { path: "", metadata: NO_METADATA };
 
   function publicState(): ConnectivityState {
     return state.kind === "ACTIVE" ? state.connectivity : state.kind;
@@ -381,7 +382,8 @@ export function createChannelWith(
   ): { readonly name: string; readonly balancer: LoadBalancer } {
     const old = s.policy;
     const factory = balancers.get(name)!;
-    const policy = { name, balancer: undefined as unknown as LoadBalancer };
+    // Set once the policy is made: what it does inside its own constructor is not yet the channel's.
+    let policy: { readonly name: string; readonly balancer: LoadBalancer } | undefined;
     const helper: Helper = {
       createSubchannel(address) {
         const handle = pool.acquire(address);
@@ -396,7 +398,7 @@ export function createChannelWith(
         return handle;
       },
       updateState(connectivity, picker) {
-        if (state.kind !== "ACTIVE" || state.policy !== policy) return;
+        if (state.kind !== "ACTIVE" || policy === undefined || state.policy !== policy) return;
         const changed = state.connectivity !== connectivity;
         state.connectivity = connectivity;
         state.picker = picker;
@@ -404,10 +406,11 @@ export function createChannelWith(
         retryQueued();
       },
       requestReresolution() {
-        if (state.kind === "ACTIVE" && state.policy === policy) state.resolver.resolveNow();
+        if (state.kind === "ACTIVE" && policy !== undefined && state.policy === policy)
+          state.resolver.resolveNow();
       },
     };
-    policy.balancer = factory.create(helper);
+    policy = { name, balancer: factory.create(helper) };
     s.policy = policy;
     old?.balancer.close();
     return policy;
@@ -452,8 +455,8 @@ export function createChannelWith(
     const req = call.request;
     pickInfo.path = req.method.path;
     pickInfo.metadata = req.header;
-    const result = state.picker.pick(pickInfo as PickInfo);
-    pickInfo.metadata = undefined;
+    const result = state.picker.pick(pickInfo);
+    pickInfo.metadata = NO_METADATA;
     switch (result.kind) {
       case "pick": {
         const connection = pool.connectionOf(result.subchannel);
@@ -571,7 +574,7 @@ export function createChannelWith(
         const onAbort = () => done(RpcError.from(o.signal?.reason, Code.CANCELLED));
         const lastError = (): string => {
           if (state.kind !== "ACTIVE") return "";
-          const r = state.picker.pick({ path: "", metadata: undefined as unknown as Metadata });
+          const r = state.picker.pick({ path: "", metadata: NO_METADATA });
           return r.kind === "fail" || r.kind === "drop" ? `: ${r.error.rawMessage}` : "";
         };
         const stop = channel.onStateChange((s) => {
