@@ -18,4 +18,9 @@ export interface CallOptions {
   readonly compression?: string;
   /** Wait for the channel to become ready instead of failing fast while it is unavailable. */
   readonly waitForReady?: boolean;
+  /**
+   * false: this call is not retried or hedged, whatever the channel's service config says
+   * (default true: as the config says; gRFC A6).
+   */
+  readonly retries?: boolean;
 }

@@ -94,6 +94,7 @@ function makeRequest(
         : resolveDeadline(o.timeoutMs, o.deadline),
     compression: o.compression,
     waitForReady: o.waitForReady,
+    retries: o.retries,
   } as ClientRequest;
 }
 

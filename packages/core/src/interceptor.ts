@@ -17,6 +17,8 @@ interface ClientRequestBase {
   readonly compression: string | undefined;
   /** Wait for the channel to be ready; undefined: as the channel's method config says (default false). */
   readonly waitForReady: boolean | undefined;
+  /** false: no retries or hedging for this call, whatever the service config says (gRFC A6). */
+  readonly retries?: boolean | undefined;
 }
 
 export type ClientRequest =

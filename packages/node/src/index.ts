@@ -44,6 +44,7 @@ export {
   withSendOptions,
 } from "@grpc-ts/core";
 export type { CorsOptions } from "@grpc-ts/core/grpc-web";
+export { ServiceConfigError } from "@grpc-ts/core/protocol";
 export type { BackoffOptions } from "./client/backoff.js";
 export type {
   Helper,
@@ -71,7 +72,6 @@ export type {
   ResolverOptions,
   ResolverResult,
 } from "./client/resolver/resolver.js";
-export { ServiceConfigError } from "./client/service-config/service-config-error.js";
 export { defaultCompressions, deflate, gzip } from "./compression.js";
 export type { EngineName, FlowControlWindow } from "./http2/engine.js";
 export type { ClientTlsOptions, ConnectAddress } from "./http2/node-client.js";

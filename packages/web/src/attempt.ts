@@ -6,9 +6,9 @@
  * over HTTP/1.1), the response headers validated, the body read chunk by chunk into messages for
  * the call, and the status from the trailer frame (or from the headers, trailers-only). A failed
  * fetch does not say whether the server processed the request, so an attempt never asks the call
- * for a transparent retry (`retryRefused`).
+ * for a transparent retry (`retryRefused`); the call's retry policy may still send another.
  */
-import { Code, RpcError } from "@grpc-ts/core";
+import { Code, type Metadata, RpcError } from "@grpc-ts/core";
 import { statusFromTrailers } from "@grpc-ts/core/grpc";
 import {
   encodeTextSegment,
@@ -16,7 +16,7 @@ import {
   validateWebResponseHeaders,
   WebResponseBody,
 } from "@grpc-ts/core/grpc-web";
-import { type Attempt, type Call, frameMessage, type MethodCodec } from "@grpc-ts/core/protocol";
+import { Attempt, type Call, frameMessage, type MethodCodec } from "@grpc-ts/core/protocol";
 
 /** Per-transport settings every attempt reads; made once. */
 export interface GrpcWebAttemptConfig {
@@ -47,7 +47,16 @@ type State =
 const sending: State = { kind: "sending" };
 const ended: State = { kind: "ended" };
 
-export class GrpcWebAttempt implements Attempt {
+/** A request message of `call` in its gRPC-Web envelope (never compressed: HTTP does that). */
+export function frameWebRequest(
+  config: GrpcWebAttemptConfig,
+  codec: MethodCodec<unknown, unknown>,
+  message: unknown,
+): Uint8Array {
+  return frameMessage(codec.request, message, "request", config.maxSendMessageBytes, undefined);
+}
+
+export class GrpcWebAttempt extends Attempt {
   readonly #call: Call;
   readonly #config: GrpcWebAttemptConfig;
   readonly #codec: MethodCodec<unknown, unknown>;
@@ -58,56 +67,46 @@ export class GrpcWebAttempt implements Attempt {
   /** A read loop is running (at most one). */
   #pumping = false;
 
-  constructor(call: Call, config: GrpcWebAttemptConfig, codec: MethodCodec<unknown, unknown>) {
+  /** The request's envelopes, until the last: fetch sends the body whole. */
+  #parts: Uint8Array[] = [];
+
+  constructor(call: Call, index: number, config: GrpcWebAttemptConfig, codec: MethodCodec<unknown, unknown>) {
+    super(call, index);
     this.#call = call;
     this.#config = config;
     this.#codec = codec;
   }
 
-  /** Makes the request body and sends it. */
+  /** Joins the call: it gives the request's envelopes, and the fetch goes with the last. */
   start(): void {
-    const call = this.#call;
-    if (call.done) return;
-    call.attach(this);
-    const req = call.request;
-    if (req.stream) {
-      this.#collect(req.message).then(
-        (body) => this.#send(body),
-        (e: unknown) => call.abort(RpcError.from(e, Code.CANCELLED)),
-      );
-      return;
-    }
-    let body: Uint8Array;
-    try {
-      body = this.#frame(req.message);
-    } catch (e) {
-      call.abort(RpcError.from(e, Code.INTERNAL));
-      return;
-    }
-    this.#send(body);
+    if (!this.#call.wants(this.index)) return;
+    this.#call.attach(this);
   }
 
-  #frame(message: unknown): Uint8Array {
-    return frameMessage(this.#codec.request, message, "request", this.#config.maxSendMessageBytes, undefined);
+  write(frame: Uint8Array, last: boolean): boolean {
+    if (this.#isEnded()) return true;
+    this.#parts.push(frame);
+    if (last) this.end();
+    return true;
   }
 
-  /** Every request message of a client stream, framed, as one body. */
-  async #collect(source: AsyncIterable<unknown>): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
+  end(): void {
+    if (this.#isEnded()) return;
+    const parts = this.#parts;
+    this.#parts = [];
+    if (parts.length === 1) {
+      this.#send(parts[0]!);
+      return;
+    }
     let size = 0;
-    for await (const message of source) {
-      if (this.#isEnded()) break;
-      const f = this.#frame(message);
-      parts.push(f);
-      size += f.length;
-    }
+    for (const p of parts) size += p.length;
     const out = new Uint8Array(size);
     let o = 0;
     for (const p of parts) {
       out.set(p, o);
       o += p.length;
     }
-    return out;
+    this.#send(out);
   }
 
   /** A method, not a comparison in place: the state changes across awaits. */
@@ -124,8 +123,9 @@ export class GrpcWebAttempt implements Attempt {
       codec: config.codecName,
       text: config.text,
       metadata: req.header,
-      deadline: req.deadline,
+      deadline: this.#call.deadline,
       userAgent: config.userAgent,
+      previousAttempts: this.index,
     });
     for (const k in h) {
       const v = h[k]!;
@@ -158,14 +158,17 @@ export class GrpcWebAttempt implements Attempt {
       return;
     }
     const call = this.#call;
-    const start = validateWebResponseHeaders(res.status, rawHeaders(res.headers), call.trailer);
+    const start = validateWebResponseHeaders(res.status, rawHeaders(res.headers), this.trailer);
     if (start.kind !== "headers") {
       void res.body?.cancel().catch(() => {});
-      if (start.kind === "trailers-only") call.onHeader(start.header);
-      this.#end(start.error);
+      this.#end(start.error, start.kind === "trailers-only" ? start.header : undefined);
       return;
     }
-    call.onHeader(start.header);
+    call.onHeader(this, start.header);
+    if (this.#isEnded()) {
+      void res.body?.cancel().catch(() => {});
+      return;
+    }
     const max = this.#config.maxReceiveMessageBytes;
     this.#state = {
       kind: "reading",
@@ -201,7 +204,7 @@ export class GrpcWebAttempt implements Attempt {
       if (this.#isEnded()) return;
       try {
         if (chunk === undefined) {
-          this.#end(statusFromTrailers(state.body.end(), call.trailer));
+          this.#end(statusFromTrailers(state.body.end(), this.trailer));
           return;
         }
         state.body.push(chunk, this.#onPayload);
@@ -236,9 +239,9 @@ export class GrpcWebAttempt implements Attempt {
     this.#end(new RpcError(Code.UNAVAILABLE, `${what}: ${detail}`, { cause: e }));
   }
 
-  #end(error: RpcError | undefined): void {
+  #end(error: RpcError | undefined, header?: Metadata): void {
     this.#state = ended;
-    this.#call.onEnd(error);
+    this.#call.onEnd(this, error, header);
   }
 
   // ---- Attempt ----

@@ -1,6 +1,22 @@
 import { type ClientRequest, type ClientResponse, Code, RpcError, type Transport } from "@grpc-ts/core";
-import { Call, type MethodCodec, methodCodec } from "@grpc-ts/core/protocol";
-import { GrpcWebAttempt, type GrpcWebAttemptConfig } from "./attempt.js";
+import {
+  Call,
+  type CallPlan,
+  createMethodConfigIndex,
+  DEFAULT_MAX_RETRY_ATTEMPTS,
+  type MethodCodec,
+  type MethodConfig,
+  type MethodConfigLookup,
+  methodCodec,
+  type PolicyConfigParser,
+  parseServiceConfig,
+  RetryBuffer,
+  type RetryContext,
+  RetryThrottle,
+  realSchedule,
+  retryPlanOf,
+} from "@grpc-ts/core/protocol";
+import { frameWebRequest, GrpcWebAttempt, type GrpcWebAttemptConfig } from "./attempt.js";
 import { VERSION } from "./version.js";
 
 export interface GrpcWebTransportOptions {
@@ -21,7 +37,25 @@ export interface GrpcWebTransportOptions {
   readonly maxSendMessageBytes?: number;
   /** fetch `credentials` (cookies and HTTP auth on cross-origin calls need `include` and a server allowing credentials). */
   readonly credentials?: "omit" | "same-origin" | "include";
+  /**
+   * A service config (service_config.md, JSON text or its parsed value) for its method configs:
+   * `timeout`, `maxRequestMessageBytes`, `maxResponseMessageBytes`, `retryPolicy` and
+   * `hedgingPolicy`, and `retryThrottling` (gRFC A6). Load balancing does not apply (one URL).
+   * Invalid: `createGrpcWebTransport` throws a ServiceConfigError.
+   */
+  readonly serviceConfig?: string | object;
+  /** false: no call is retried or hedged, whatever the service config says. Default true. */
+  readonly retries?: boolean;
+  /** A policy's `maxAttempts` above this is treated as this (default 5, A6). */
+  readonly maxRetryAttempts?: number;
+  /** Request bytes one call keeps for its retries (default 1 MiB); past it, the call commits. */
+  readonly retryBufferBytes?: number;
+  /** Request bytes all of the transport's calls keep for retries (default 16 MiB). */
+  readonly channelRetryBufferBytes?: number;
 }
+
+/** In the browser the service config's load-balancing choice is read and checked, but not used. */
+const anyPolicy = (name: string): PolicyConfigParser => ({ name, parseConfig: (json) => json });
 
 /**
  * A gRPC-Web transport over `fetch` for `createClient(Service, transport)`. Each call is the
@@ -41,7 +75,7 @@ export interface GrpcWebTransportOptions {
  */
 export function createGrpcWebTransport(options: GrpcWebTransportOptions): Transport {
   const codecName = options.codec ?? "proto";
-  const config: GrpcWebAttemptConfig = {
+  const attemptConfig: GrpcWebAttemptConfig = {
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     text: options.format === "text",
     codecName,
@@ -51,6 +85,58 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): Transp
     userAgent: `grpc-ts-web/${VERSION}`,
     credentials: options.credentials,
   };
+
+  const config = parseServiceConfig(options.serviceConfig ?? {}, anyPolicy);
+  const methodConfigOf: MethodConfigLookup = createMethodConfigIndex(config);
+  const throttling = config.retryThrottling;
+  const retryContext: RetryContext = {
+    throttle:
+      throttling === undefined ? undefined : new RetryThrottle(throttling.maxTokens, throttling.tokenRatio),
+    buffer: new RetryBuffer(options.retryBufferBytes, options.channelRetryBufferBytes),
+    schedule: realSchedule,
+    random: Math.random,
+  };
+  const retriesOn = options.retries !== false;
+  const maxRetryAttempts = options.maxRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS;
+  const plans = new WeakMap<MethodConfig, CallPlan>();
+
+  function makePlan(c: GrpcWebAttemptConfig, mc: MethodConfig | undefined): CallPlan {
+    return {
+      start: (call, index) => new GrpcWebAttempt(call, index, c, codecOf(call)).start(),
+      frame: (call, message) => frameWebRequest(c, codecOf(call), message),
+      retry: mc === undefined || !retriesOn ? undefined : retryPlanOf(mc, retryContext, maxRetryAttempts),
+      timeoutMs: mc?.timeoutMs,
+    };
+  }
+  const defaultPlan = makePlan(attemptConfig, undefined);
+
+  function planFor(mc: MethodConfig | undefined): CallPlan {
+    if (mc === undefined) return defaultPlan;
+    let plan = plans.get(mc);
+    if (plan === undefined) {
+      const max = attemptConfig.maxReceiveMessageBytes;
+      plan = makePlan(
+        {
+          ...attemptConfig,
+          maxReceiveMessageBytes:
+            mc.maxResponseMessageBytes === undefined
+              ? max
+              : Math.min(max ?? Number.POSITIVE_INFINITY, mc.maxResponseMessageBytes),
+          maxSendMessageBytes: Math.min(
+            attemptConfig.maxSendMessageBytes,
+            mc.maxRequestMessageBytes ?? Number.POSITIVE_INFINITY,
+          ),
+        },
+        mc,
+      );
+      plans.set(mc, plan);
+    }
+    return plan;
+  }
+
+  function codecOf(call: Call): MethodCodec<unknown, unknown> {
+    return methodCodec(call.request.method, codecName);
+  }
 
   function call(req: ClientRequest): Promise<ClientResponse> {
     const method = req.method;
@@ -64,13 +150,12 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): Transp
         ),
       );
     }
-    let codec: MethodCodec<unknown, unknown>;
     try {
-      codec = methodCodec(method, codecName);
+      methodCodec(method, codecName);
     } catch (e) {
       return Promise.reject(RpcError.from(e));
     }
-    return new Call(req, (c) => new GrpcWebAttempt(c, config, codec).start()).begin();
+    return new Call(req).begin(planFor(methodConfigOf(method.path)));
   }
 
   return { call };

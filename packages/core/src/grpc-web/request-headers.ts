@@ -11,6 +11,8 @@ export interface WebRequestHeaderOptions {
   readonly deadline: number | undefined;
   /** Sent as `x-user-agent` (browsers do not let a page set `user-agent`). */
   readonly userAgent: string;
+  /** Attempts of this call before this one (gRFC A6 `grpc-previous-rpc-attempts`; 0: omitted). */
+  readonly previousAttempts?: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export function grpcWebRequestHeaders(o: WebRequestHeaderOptions): Record<string
     "x-user-agent": o.userAgent,
   };
   if (o.deadline !== undefined) h["grpc-timeout"] = encodeTimeout(o.deadline - Date.now());
+  if (o.previousAttempts !== undefined && o.previousAttempts > 0)
+    h["grpc-previous-rpc-attempts"] = String(o.previousAttempts);
   if (o.metadata.size > 0) o.metadata.writeHeaders(h);
   return h;
 }

@@ -1,17 +1,20 @@
 /**
  * The client side of gRPC over HTTP/2 (PROTOCOL-HTTP2.md) for one attempt of a call: the request
- * headers and messages (compressed when asked) on one stream, the response headers validated,
- * response envelopes decoded (and decompressed) in order, and the status from the trailers, a
- * trailers-only response, or the way the stream ended. It reports to its call (client/call.ts).
+ * headers on one stream and the request envelopes the call gives it, the response headers
+ * validated, response envelopes decoded (and decompressed) in order, and the status from the
+ * trailers, a trailers-only response, or the way the stream ended. It reports to its call
+ * (client/call.ts).
  */
-import type { Attempt, Call } from "../client/call.js";
+import { Attempt } from "../client/attempt.js";
+import type { Call } from "../client/call.js";
 import type { ClientStream, ClientStreamListener, StreamOpener } from "../client/stream.js";
 import { Code } from "../code.js";
 import type { Compression, CompressionRegistry } from "../compression.js";
 import { fieldsToObject, type HeaderFields } from "../header-fields.js";
+import type { ClientRequest } from "../interceptor.js";
 import { MessageReader } from "../message-reader.js";
 import { frameMessage } from "../message-writer.js";
-import type { MethodCodec } from "../method.js";
+import type { Metadata } from "../metadata.js";
 import { RpcError } from "../rpc-error.js";
 import { grpcRequestHeaders } from "./request-headers.js";
 import { validateResponseHeaders } from "./response-validation.js";
@@ -33,6 +36,36 @@ export interface GrpcAttemptConfig {
   readonly allocate?: (size: number) => Uint8Array;
 }
 
+/** The compression of a call's request messages (undefined: none); INTERNAL when not registered. */
+export function requestCompression(config: GrpcAttemptConfig, req: ClientRequest): Compression | undefined {
+  const name = req.compression ?? config.defaultCompression;
+  if (name === undefined || name === "identity") return undefined;
+  const compression = config.compression.get(name);
+  if (compression === undefined)
+    throw new RpcError(Code.INTERNAL, `request compression "${name}" is not registered on this channel`);
+  return compression;
+}
+
+/** A request message of `call` in its gRPC envelope (a `CallPlan`'s `frame`). */
+export function frameGrpcRequest(
+  config: GrpcAttemptConfig,
+  call: Call,
+  message: unknown,
+): Uint8Array | Promise<Uint8Array> {
+  const req = call.request;
+  const codec = req.method.codecs[config.codecName];
+  if (codec === undefined)
+    throw new RpcError(Code.INTERNAL, `codec "${config.codecName}" is not available for ${req.method.path}`);
+  return frameMessage(
+    codec.request,
+    message,
+    "request",
+    config.maxSendMessageBytes,
+    requestCompression(config, req),
+    config.allocate,
+  );
+}
+
 /** Where an attempt is: not yet `open`, `open` on its stream, or `ended`. */
 type State =
   | { readonly kind: "new" }
@@ -41,19 +74,21 @@ type State =
 const fresh: State = { kind: "new" };
 const ended: State = { kind: "ended" };
 
-export class GrpcAttempt implements Attempt, ClientStreamListener {
-  readonly #call: Call;
+export class GrpcAttempt extends Attempt implements ClientStreamListener {
   readonly #config: GrpcAttemptConfig;
-  readonly #codec: MethodCodec<unknown, unknown>;
   readonly #reader: MessageReader;
   #state: State = fresh;
   #headersSeen = false;
-  #drainWaiter: (() => void) | undefined;
 
-  constructor(call: Call, config: GrpcAttemptConfig, codec: MethodCodec<unknown, unknown>) {
-    this.#call = call;
+  constructor(call: Call, index: number, config: GrpcAttemptConfig) {
+    super(call, index);
     this.#config = config;
-    this.#codec = codec;
+    const codec = call.request.method.codecs[config.codecName];
+    if (codec === undefined)
+      throw new RpcError(
+        Code.INTERNAL,
+        `codec "${config.codecName}" is not available for ${call.request.method.path}`,
+      );
     this.#reader = new MessageReader({
       maxBytes: config.maxReceiveMessageBytes,
       deserialize: codec.response.deserialize,
@@ -62,26 +97,18 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     });
   }
 
-  /** Opens the attempt's stream on `opener` (a connection) and sends the request. */
+  /** Opens the attempt's stream on `opener` (a connection); the call then sends the request on it. */
   start(opener: StreamOpener): void {
-    const call = this.#call;
-    if (call.done) return;
-    call.attach(this);
+    const call = this.call;
+    if (!call.wants(this.index)) return;
     const req = call.request;
     const config = this.#config;
-    const encodingName = req.compression ?? config.defaultCompression;
     let compression: Compression | undefined;
-    if (encodingName !== undefined && encodingName !== "identity") {
-      compression = config.compression.get(encodingName);
-      if (compression === undefined) {
-        this.#end(
-          new RpcError(
-            Code.INTERNAL,
-            `request compression "${encodingName}" is not registered on this channel`,
-          ),
-        );
-        return;
-      }
+    try {
+      compression = requestCompression(config, req);
+    } catch (e) {
+      call.abort(e as RpcError);
+      return;
     }
     const fields = grpcRequestHeaders({
       path: req.method.path,
@@ -89,10 +116,11 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
       scheme: config.scheme,
       codec: config.codecName,
       metadata: req.header,
-      deadline: req.deadline,
+      deadline: call.deadline,
       encoding: compression?.name,
       acceptEncoding: config.compression.acceptEncoding,
       userAgent: config.userAgent,
+      previousAttempts: this.index,
     });
     let stream: ClientStream;
     try {
@@ -105,63 +133,25 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     }
     if (this.#state.kind === "ended") return;
     this.#state = { kind: "open", stream };
-    if (req.stream) {
-      void this.#pumpRequests(req.message, stream, compression);
-      return;
-    }
-    let framed: Uint8Array | Promise<Uint8Array>;
-    try {
-      framed = this.#frame(req.message, compression);
-    } catch (e) {
-      call.abort(RpcError.from(e, Code.INTERNAL));
-      return;
-    }
-    if (framed instanceof Uint8Array) stream.end(framed);
-    else
-      framed.then(
-        (f) => {
-          if (this.#state.kind === "open") stream.end(f);
-        },
-        (e) => call.abort(RpcError.from(e, Code.INTERNAL)),
-      );
-  }
-
-  #frame(message: unknown, compression: Compression | undefined): Uint8Array | Promise<Uint8Array> {
-    const config = this.#config;
-    return frameMessage(
-      this.#codec.request,
-      message,
-      "request",
-      config.maxSendMessageBytes,
-      compression,
-      config.allocate,
-    );
-  }
-
-  async #pumpRequests(
-    source: AsyncIterable<unknown>,
-    stream: ClientStream,
-    compression: Compression | undefined,
-  ): Promise<void> {
-    try {
-      for await (const message of source) {
-        if (this.#isEnded()) return;
-        const frame = await this.#frame(message, compression);
-        if (this.#isEnded()) return;
-        if (!stream.write(frame)) await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
-      }
-      if (!this.#isEnded()) stream.end();
-    } catch (e) {
-      this.#call.abort(RpcError.from(e, Code.CANCELLED));
-    }
-  }
-
-  /** A method, not a comparison in place: the state changes across the awaits of `#pumpRequests`. */
-  #isEnded(): boolean {
-    return this.#state.kind === "ended";
+    call.attach(this);
   }
 
   // ---- Attempt ----
+
+  write(frame: Uint8Array, last: boolean): boolean {
+    const state = this.#state;
+    if (state.kind !== "open") return true;
+    if (last) {
+      state.stream.end(frame);
+      return true;
+    }
+    return state.stream.write(frame);
+  }
+
+  end(): void {
+    const state = this.#state;
+    if (state.kind === "open") state.stream.end();
+  }
 
   pause(): void {
     if (this.#state.kind === "open") this.#state.stream.pause();
@@ -175,7 +165,6 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     const state = this.#state;
     this.#state = ended;
     this.#reader.stop();
-    this.onDrain();
     if (state.kind === "open") state.stream.cancel();
   }
 
@@ -184,17 +173,21 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
   onHeaders(fields: HeaderFields): void {
     if (this.#state.kind === "ended") return;
     this.#headersSeen = true;
-    const call = this.#call;
-    const r = validateResponseHeaders(fieldsToObject(fields), call.trailer);
+    const call = this.call;
+    const r = validateResponseHeaders(fieldsToObject(fields), this.trailer);
     if (r.kind === "error") {
-      call.abort(r.error);
-      return;
-    }
-    call.onHeader(r.header);
-    if (r.kind === "trailers-only") {
+      // Not a gRPC response (a proxy's 503, say): the attempt ends with the status it maps to.
+      const state = this.#state;
       this.#end(r.error);
+      if (state.kind === "open") state.stream.cancel();
       return;
     }
+    if (r.kind === "trailers-only") {
+      this.#end(r.error, r.header);
+      return;
+    }
+    call.onHeader(this, r.header);
+    if (this.#isEnded()) return;
     try {
       this.#reader.compression = this.#config.compression.forEncoding(r.encoding);
     } catch {
@@ -210,7 +203,7 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
   onData(chunk: Uint8Array): void {
     if (this.#state.kind === "ended") return;
     if (!this.#headersSeen) {
-      this.#call.abort(new RpcError(Code.INTERNAL, "the server sent data before response headers"));
+      this.call.abort(new RpcError(Code.INTERNAL, "the server sent data before response headers"));
       return;
     }
     this.#reader.push(chunk);
@@ -220,18 +213,15 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     if (this.#state.kind === "ended") return;
     const trailers = fieldsToObject(fields);
     this.#reader.afterPending(() =>
-      this.#end(this.#reader.end() ?? statusFromTrailers(trailers, this.#call.trailer)),
+      this.#end(this.#reader.end() ?? statusFromTrailers(trailers, this.trailer)),
     );
   }
 
   onDrain(): void {
-    const w = this.#drainWaiter;
-    this.#drainWaiter = undefined;
-    w?.();
+    if (this.#state.kind === "open") this.call.onDrain(this);
   }
 
   onClose(error: RpcError | undefined, refused: boolean): void {
-    this.onDrain();
     if (this.#state.kind === "ended") return;
     // Behind messages still being decompressed: trailers queued before this may end the attempt.
     this.#reader.afterPending(() => {
@@ -239,7 +229,7 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
       if (refused && !this.#headersSeen) {
         this.#state = ended;
         this.#reader.stop();
-        if (this.#call.retryRefused()) return;
+        if (this.call.retryRefused(this)) return;
       }
       this.#end(
         error ?? new RpcError(Code.INTERNAL, "the server closed the stream without sending a status"),
@@ -247,10 +237,14 @@ export class GrpcAttempt implements Attempt, ClientStreamListener {
     });
   }
 
-  #end(error: RpcError | undefined): void {
+  /** A method, not a comparison in place: the state changes across calls out. */
+  #isEnded(): boolean {
+    return this.#state.kind === "ended";
+  }
+
+  #end(error: RpcError | undefined, header?: Metadata): void {
     this.#state = ended;
     this.#reader.stop();
-    this.onDrain();
-    this.#call.onEnd(error);
+    this.call.onEnd(this, error, header);
   }
 }

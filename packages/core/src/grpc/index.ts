@@ -1,5 +1,10 @@
 // @grpc-ts/core/grpc: gRPC over HTTP/2 (PROTOCOL-HTTP2.md), both sides.
-export { GrpcAttempt, type GrpcAttemptConfig } from "./client-attempt.js";
+export {
+  frameGrpcRequest,
+  GrpcAttempt,
+  type GrpcAttemptConfig,
+  requestCompression,
+} from "./client-attempt.js";
 export { grpcContentType, type ParsedContentType, parseContentType } from "./content-type.js";
 export { grpcHandlerProtocol } from "./handler-protocol.js";
 export { grpcRequestHeaders, type RequestHeaderOptions } from "./request-headers.js";

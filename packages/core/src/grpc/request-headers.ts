@@ -15,6 +15,8 @@ export interface RequestHeaderOptions {
   readonly encoding: string | undefined;
   readonly acceptEncoding: string;
   readonly userAgent: string;
+  /** Attempts of this call before this one (gRFC A6 `grpc-previous-rpc-attempts`; 0: omitted). */
+  readonly previousAttempts?: number;
 }
 
 /** The header fields of a gRPC request (PROTOCOL-HTTP2.md Request-Headers), pseudo-header fields first. */
@@ -39,6 +41,8 @@ export function grpcRequestHeaders(o: RequestHeaderOptions): string[] {
   ];
   if (o.deadline !== undefined) fields.push("grpc-timeout", encodeTimeout(o.deadline - Date.now()));
   if (o.encoding !== undefined && o.encoding !== "identity") fields.push("grpc-encoding", o.encoding);
+  if (o.previousAttempts !== undefined && o.previousAttempts > 0)
+    fields.push("grpc-previous-rpc-attempts", String(o.previousAttempts));
   if (o.metadata.size > 0) o.metadata.appendFields(fields);
   return fields;
 }

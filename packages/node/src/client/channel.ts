@@ -8,11 +8,22 @@
  * policy and connections, and the next call wakes it.
  */
 import { Code, type Compression, Metadata, RpcError, type Transport } from "@grpc-ts/core";
-import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
+import { frameGrpcRequest, GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
 import {
   Call,
+  type CallPlan,
+  createMethodConfigIndex,
   DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  DEFAULT_MAX_RETRY_ATTEMPTS,
   type DeadlineTimer,
+  type MethodConfig,
+  type MethodConfigLookup,
+  parseServiceConfig,
+  RetryBuffer,
+  type RetryContext,
+  RetryThrottle,
+  retryPlanOf,
+  type ServiceConfig,
   startDeadlineTimer,
 } from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
@@ -41,9 +52,6 @@ import { type HealthWatcher, watchSubchannelHealth } from "./health/health-watch
 import { createResolverRegistry, defaultResolverOptions } from "./resolver/registry.js";
 import type { Resolver, ResolverFactory, ResolverListener, ResolverResult } from "./resolver/resolver.js";
 import { parseTarget } from "./resolver/target.js";
-import { createMethodConfigIndex, type MethodConfigLookup } from "./service-config/method-config.js";
-import { parseServiceConfig } from "./service-config/parse-service-config.js";
-import type { MethodConfig, ServiceConfig } from "./service-config/service-config.js";
 import { createSubchannelPool, type SubchannelPool } from "./subchannel/pool.js";
 import type { Connector, SharedSubchannel } from "./subchannel/subchannel.js";
 
@@ -99,6 +107,17 @@ export interface ChannelOptions {
   readonly dnsServiceConfig?: boolean;
   /** With no call for this long, the channel drops its connections and resolver (default 30 min; 0: never). */
   readonly idleTimeoutMs?: number;
+  /**
+   * false: no call is retried or hedged, whatever the service config says (gRFC A6; transparent
+   * retries of streams the server refused still happen). Default true.
+   */
+  readonly retries?: boolean;
+  /** A retry or hedging policy's `maxAttempts` above this is treated as this (default 5, A6). */
+  readonly maxRetryAttempts?: number;
+  /** Request bytes one call keeps for its retries (default 1 MiB); past it, the call commits. */
+  readonly retryBufferBytes?: number;
+  /** Request bytes all of the channel's calls keep for retries (default 16 MiB). */
+  readonly channelRetryBufferBytes?: number;
 }
 
 export interface Channel extends Transport {
@@ -214,9 +233,16 @@ export function createChannelWith(
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 
   let state: ChannelState = IDLE;
+  /**
+   * The service config is known: the resolver gave its first result or error (or resolver
+   * configs are ignored). Until then calls wait in `unconfigured`, not yet begun.
+   */
+  let configKnown = options.disableResolverServiceConfig === true;
+  let unconfigured: Call[] = [];
+  const defaultPlan: CallPlan = makePlan(attemptConfig, undefined);
   const listeners = new Set<(s: ConnectivityState) => void>();
-  /** Calls waiting for a picker that places them. */
-  let queue: Call[] = [];
+  /** Attempts waiting for a picker that places them. */
+  let queue: GrpcAttempt[] = [];
   /** Calls that have not ended (for the idle timer). */
   let running = 0;
   let idleTimer: TimerHandle | undefined;
@@ -227,7 +253,15 @@ export function createChannelWith(
   let config: ServiceConfig = defaultConfig;
   let lastGoodResolverConfig: ServiceConfig | undefined;
   let methodConfigOf: MethodConfigLookup = createMethodConfigIndex(defaultConfig);
-  const attemptConfigs = new WeakMap<MethodConfig, GrpcAttemptConfig>();
+  const plans = new WeakMap<MethodConfig, CallPlan>();
+  const retryContext: RetryContext = {
+    throttle: throttleFor(defaultConfig, undefined),
+    buffer: new RetryBuffer(options.retryBufferBytes, options.channelRetryBufferBytes),
+    schedule: (fn, ms) => clock.setTimeout(fn, ms),
+    random: internals.random ?? Math.random,
+  };
+  const retriesOn = options.retries !== false;
+  const maxRetryAttempts = options.maxRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS;
   const health = new Map<SharedSubchannel, HealthWatcher>();
   const namedErrors = new WeakMap<RpcError, RpcError>();
   /** The policy and health service name the health watchers were made for. */
@@ -306,6 +340,7 @@ export function createChannelWith(
         if (state.kind !== "ACTIVE" || state.resolver !== resolver) return;
         resolution.reset();
         applyResult(state, result);
+        configured();
       },
       onError(error) {
         if (state.kind !== "ACTIVE" || state.resolver !== resolver) return;
@@ -314,6 +349,7 @@ export function createChannelWith(
         policy.balancer.resolverError(
           new RpcError(Code.UNAVAILABLE, `cannot resolve ${target}: ${error.rawMessage}`, { cause: error }),
         );
+        configured();
         // Resolve again after a backoff (the resolver waits to be asked).
         resolutionTimer?.cancel();
         resolutionTimer = clock.setTimeout(() => {
@@ -359,6 +395,7 @@ export function createChannelWith(
     if (chosen !== config) {
       config = chosen;
       methodConfigOf = createMethodConfigIndex(chosen);
+      retryContext.throttle = throttleFor(chosen, retryContext.throttle);
     }
     const name = chosen.loadBalancing?.name ?? DEFAULT_POLICY;
     const policyConfig = chosen.loadBalancing?.config ?? balancers.get(DEFAULT_POLICY)!.parseConfig({});
@@ -418,38 +455,58 @@ export function createChannelWith(
 
   // ---- calls ----
 
-  function attemptConfigFor(mc: MethodConfig | undefined): GrpcAttemptConfig {
-    if (
-      mc === undefined ||
-      (mc.maxRequestMessageBytes === undefined && mc.maxResponseMessageBytes === undefined)
-    )
-      return attemptConfig;
-    let c = attemptConfigs.get(mc);
-    if (c === undefined) {
-      c = {
-        ...attemptConfig,
-        maxReceiveMessageBytes: Math.min(maxReceive, mc.maxResponseMessageBytes ?? maxReceive),
-        maxSendMessageBytes: Math.min(maxSend, mc.maxRequestMessageBytes ?? maxSend),
-      };
-      attemptConfigs.set(mc, c);
+  /** The service config is known now: the calls that waited for it begin. */
+  function configured(): void {
+    configKnown = true;
+    if (unconfigured.length === 0) return;
+    const waiting = unconfigured;
+    unconfigured = [];
+    for (const call of waiting) call.begin(planFor(methodConfigOf(call.request.method.path)));
+  }
+
+  /** The plan of the calls a method config governs (made once per method config). */
+  function planFor(mc: MethodConfig | undefined): CallPlan {
+    if (mc === undefined) return defaultPlan;
+    let plan = plans.get(mc);
+    if (plan === undefined) {
+      plan = makePlan(
+        mc.maxRequestMessageBytes === undefined && mc.maxResponseMessageBytes === undefined
+          ? attemptConfig
+          : {
+              ...attemptConfig,
+              maxReceiveMessageBytes: Math.min(maxReceive, mc.maxResponseMessageBytes ?? maxReceive),
+              maxSendMessageBytes: Math.min(maxSend, mc.maxRequestMessageBytes ?? maxSend),
+            },
+        mc,
+      );
+      plans.set(mc, plan);
     }
-    return c;
+    return plan;
   }
 
-  function startAttempt(call: Call): void {
-    if (state.kind === "IDLE") exitIdle();
-    place(call);
+  function makePlan(ac: GrpcAttemptConfig, mc: MethodConfig | undefined): CallPlan {
+    return {
+      start(call, index) {
+        if (state.kind === "IDLE") exitIdle();
+        place(new GrpcAttempt(call, index, ac));
+      },
+      frame: (call, message) => frameGrpcRequest(ac, call, message),
+      retry: mc === undefined || !retriesOn ? undefined : retryPlanOf(mc, retryContext, maxRetryAttempts),
+      timeoutMs: mc?.timeoutMs,
+      waitForReady: mc?.waitForReady,
+    };
   }
 
-  /** Asks the picker where `call` goes, and starts its attempt there, queues it, or fails it. */
-  function place(call: Call): void {
-    if (call.done) return;
+  /** Asks the picker where `attempt` goes, and starts it there, queues it, or fails it. */
+  function place(attempt: GrpcAttempt): void {
+    const call = attempt.call;
+    if (!call.wants(attempt.index)) return;
     if (state.kind === "SHUTDOWN") {
       call.fail(new RpcError(Code.UNAVAILABLE, "the channel was closed"));
       return;
     }
     if (state.kind !== "ACTIVE") {
-      enqueue(call);
+      enqueue(attempt);
       return;
     }
     const req = call.request;
@@ -462,31 +519,23 @@ export function createChannelWith(
         const connection = pool.connectionOf(result.subchannel);
         if (connection === undefined || !connection.acceptsStreams) {
           // The picker is behind the connection (it closed, or stopped taking streams before its
-          // GOAWAY came): the call waits for the next picker, and the subchannel learns it. In
+          // GOAWAY came): the attempt waits for the next picker, and the subchannel learns it. In
           // that order: retiring the connection may give the next picker at once, which must
-          // find the call in the queue.
-          enqueue(call);
+          // find the attempt in the queue.
+          enqueue(attempt);
           if (connection !== undefined)
             (result.subchannel as { shared?: SharedSubchannel }).shared?.retire(connection);
           return;
         }
-        const mc = methodConfigOf(req.method.path);
-        const codec = req.method.codecs[codecName];
-        if (codec === undefined) {
-          call.fail(
-            new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
-          );
-          return;
-        }
-        new GrpcAttempt(call, attemptConfigFor(mc), codec).start(connection);
+        attempt.start(connection);
         return;
       }
       case "queue":
-        enqueue(call);
+        enqueue(attempt);
         return;
       case "fail":
-        if (call.waitForReady) enqueue(call);
-        else call.fail(naming(result.error));
+        if (call.waitForReady) enqueue(attempt);
+        else attempt.fail(naming(result.error));
         return;
       case "drop":
         call.fail(naming(result.error));
@@ -508,8 +557,8 @@ export function createChannelWith(
     return named;
   }
 
-  function enqueue(call: Call): void {
-    queue.push(call);
+  function enqueue(attempt: GrpcAttempt): void {
+    queue.push(attempt);
     if (keepAlive === undefined) keepAlive = setInterval(() => {}, 1 << 30);
   }
 
@@ -517,14 +566,14 @@ export function createChannelWith(
     if (queue.length === 0) return;
     const waiting = queue;
     queue = [];
-    for (const call of waiting) place(call);
+    for (const attempt of waiting) place(attempt);
     if (queue.length === 0 && keepAlive !== undefined) {
       clearInterval(keepAlive);
       keepAlive = undefined;
     }
   }
 
-  function callEnded(): void {
+  function callEnded(_call: Call): void {
     if (--running === 0) armIdleTimer();
   }
 
@@ -537,20 +586,13 @@ export function createChannelWith(
         return Promise.reject(
           new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
         );
-      const mc = methodConfigOf(req.method.path);
-      let r = req;
-      if (mc !== undefined) {
-        const timeout = mc.timeoutMs;
-        const deadline =
-          timeout === undefined
-            ? req.deadline
-            : Math.min(req.deadline ?? Number.POSITIVE_INFINITY, Date.now() + timeout);
-        const waitForReady = req.waitForReady ?? mc.waitForReady;
-        if (deadline !== req.deadline || waitForReady !== req.waitForReady)
-          r = { ...req, deadline, waitForReady };
-      }
       running++;
-      return new Call(r, startAttempt, callEnded).begin();
+      const call = new Call(req, callEnded);
+      if (configKnown) return call.begin(planFor(methodConfigOf(req.method.path)));
+      // The method config comes with the resolver's first result (grpc-go and grpc-js wait too).
+      unconfigured.push(call);
+      if (state.kind === "IDLE") exitIdle();
+      return call.promise;
     },
     getState(connect = false) {
       if (connect && state.kind === "IDLE") exitIdle();
@@ -605,8 +647,17 @@ export function createChannelWith(
       if (s.kind === "ACTIVE") stopResolution(s);
       pool.close();
       notify();
+      configured();
       retryQueued();
     },
   };
   return channel;
+}
+
+/** The throttle for `config`'s `retryThrottling`: `current` when its settings are the same. */
+function throttleFor(config: ServiceConfig, current: RetryThrottle | undefined): RetryThrottle | undefined {
+  const t = config.retryThrottling;
+  if (t === undefined) return undefined;
+  if (current?.sameAs(t.maxTokens, t.tokenRatio)) return current;
+  return new RetryThrottle(t.maxTokens, t.tokenRatio);
 }

@@ -6,9 +6,10 @@
  * sides), with each exchange in memory (memory-stream.ts) instead of an HTTP/2 stream.
  */
 import { Code, RpcError, type ServiceImpl, type ServiceLike, type Transport } from "@grpc-ts/core";
-import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
+import { frameGrpcRequest, GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
 import {
   Call,
+  type CallPlan,
   createCallHandler,
   DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   Router,
@@ -92,15 +93,18 @@ export function createRouterTransport(
       return exchange.client;
     },
   };
+  const plan: CallPlan = {
+    start: (call, index) => new GrpcAttempt(call, index, config).start(open),
+    frame: (call, message) => frameGrpcRequest(config, call, message),
+  };
   return {
     call(req) {
-      const codec = req.method.codecs[codecName];
-      if (codec === undefined) {
+      if (req.method.codecs[codecName] === undefined) {
         return Promise.reject(
           new RpcError(Code.INTERNAL, `codec "${codecName}" is not available for ${req.method.path}`),
         );
       }
-      return new Call(req, (call) => new GrpcAttempt(call, config, codec).start(open)).begin();
+      return new Call(req).begin(plan);
     },
   };
 }

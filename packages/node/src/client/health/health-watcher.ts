@@ -7,8 +7,8 @@
  * a backoff, or at once when it had delivered a report first.
  */
 import { Code, Metadata, RpcError } from "@grpc-ts/core";
-import { GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
-import { Call } from "@grpc-ts/core/protocol";
+import { frameGrpcRequest, GrpcAttempt, type GrpcAttemptConfig } from "@grpc-ts/core/grpc";
+import { Call, type CallPlan } from "@grpc-ts/core/protocol";
 import { Backoff, type BackoffOptions } from "../backoff.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import type { SharedSubchannel } from "../subchannel/subchannel.js";
@@ -27,6 +27,8 @@ export function watchSubchannelHealth(
   backoff: BackoffOptions | undefined,
 ): HealthWatcher {
   const retry = new Backoff(backoff);
+  // The health service speaks protobuf, whatever the channel's codec.
+  const protoConfig = config.codecName === "proto" ? config : { ...config, codecName: "proto" };
   let controller: AbortController | undefined;
   let timer: TimerHandle | undefined;
   let stopped = false;
@@ -38,19 +40,16 @@ export function watchSubchannelHealth(
     const abort = new AbortController();
     controller = abort;
     let reported = false;
-    const call = new Call(
-      {
-        method: healthWatch,
-        stream: false,
-        message: serviceName,
-        header: new Metadata(),
-        signal: abort.signal,
-        deadline: undefined,
-        compression: undefined,
-        waitForReady: false,
-      },
-      (c) => new GrpcAttempt(c, config, healthWatch.codecs.proto).start(connection),
-    );
+    const call = new Call({
+      method: healthWatch,
+      stream: false,
+      message: serviceName,
+      header: new Metadata(),
+      signal: abort.signal,
+      deadline: undefined,
+      compression: undefined,
+      waitForReady: false,
+    });
     const ended = (error: RpcError | undefined): void => {
       if (controller !== abort) return;
       controller = undefined;
@@ -79,7 +78,11 @@ export function watchSubchannelHealth(
         timer.unref();
       }
     };
-    call.begin().then(
+    const plan: CallPlan = {
+      start: (c, index) => new GrpcAttempt(c, index, protoConfig).start(connection),
+      frame: (c, message) => frameGrpcRequest(protoConfig, c, message),
+    };
+    call.begin(plan).then(
       async (res) => {
         if (!res.stream) return ended(undefined);
         try {

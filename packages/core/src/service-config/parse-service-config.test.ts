@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LoadBalancerFactory } from "../balancer/balancer.js";
-import { parseServiceConfig } from "./parse-service-config.js";
+import { type PolicyConfigParser, parseServiceConfig } from "./parse-service-config.js";
 import { ServiceConfigError } from "./service-config-error.js";
 
 // --- a fake policy registry ---
 
-function fakePolicy(name: string, parseConfig: (json: unknown) => unknown): LoadBalancerFactory {
-  return {
-    name,
-    parseConfig,
-    create() {
-      throw new Error("not used in these tests");
-    },
-  };
+function fakePolicy(name: string, parseConfig: (json: unknown) => unknown): PolicyConfigParser {
+  return { name, parseConfig };
 }
 
 const pickFirst = fakePolicy("pick_first", (json) => {

@@ -4,7 +4,7 @@
  * snake_case name, `null` meaning absent, well-known types in their JSON forms. Every reader takes
  * the value's JSON path and throws a ServiceConfigError naming it when the value has the wrong form.
  */
-import { codeFromName, isCode } from "@grpc-ts/core/protocol";
+import { codeFromName, isCode } from "../code.js";
 import { ServiceConfigError } from "./service-config-error.js";
 
 export type JsonObject = Readonly<Record<string, unknown>>;

@@ -20,7 +20,6 @@
  * - `healthCheckConfig.serviceName`: "" asks for the server's overall health; a
  *   `healthCheckConfig` without `serviceName` leaves health checking off.
  */
-import type { LoadBalancerFactory } from "../balancer/balancer.js";
 import {
   childPath,
   fail,
@@ -49,8 +48,16 @@ import type {
 } from "./service-config.js";
 import { ServiceConfigError } from "./service-config-error.js";
 
+/** What the parser needs of a load-balancing policy: its name and the parser of its config. */
+export interface PolicyConfigParser {
+  /** The policy's name (a legacy `loadBalancingPolicy` names it in any case). */
+  readonly name: string;
+  /** The policy's config, checked; throws (a ServiceConfigError names the field) when invalid. */
+  parseConfig(json: unknown): unknown;
+}
+
 /** The policies a channel knows, by their `loadBalancingConfig` name. */
-export type PolicyLookup = (name: string) => LoadBalancerFactory | undefined;
+export type PolicyLookup = (name: string) => PolicyConfigParser | undefined;
 
 /** Parses `doc` (JSON text or an already-parsed value); throws a ServiceConfigError. */
 export function parseServiceConfig(doc: unknown, policies: PolicyLookup): ServiceConfig {
@@ -114,7 +121,7 @@ function chooseFromList(
   return chosen;
 }
 
-function parsePolicyConfig(factory: LoadBalancerFactory, config: unknown, path: string): unknown {
+function parsePolicyConfig(factory: PolicyConfigParser, config: unknown, path: string): unknown {
   try {
     return factory.parseConfig(config);
   } catch (e) {
