@@ -381,7 +381,11 @@ export class Call {
       this.#finish(attempt, error, header);
       return;
     }
-    if (pushback === STOP) this.#hedgingStopped = true;
+    if (pushback === STOP) {
+      this.#hedgingStopped = true;
+      this.#retryTimer?.cancel();
+      this.#retryTimer = undefined;
+    }
     this.#lastError = error;
     if (this.#canHedge()) {
       this.#retryTimer?.cancel();
@@ -602,6 +606,12 @@ export class Call {
     if (header !== undefined && this.#phase.kind === "waiting") this.#deliverHeader(header);
     const phase = this.#phase;
     this.#phase = done;
+    // Hedges still out (a fatal status ended the call) are no longer wanted.
+    const live = this.#live;
+    if (live.length > 0) {
+      this.#live = [];
+      for (const a of live) if (a !== attempt) a.cancel();
+    }
     this.#timer?.cancel();
     this.#retryTimer?.cancel();
     this.#retryTimer = undefined;
