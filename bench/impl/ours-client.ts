@@ -13,6 +13,25 @@ const CALL_TIMEOUT_MS = 120_000;
 const engine = engineArg();
 /** `--lb=round_robin`: the service config picks round_robin (pick_first, the default, otherwise). */
 const lb = process.argv.find((a) => a.startsWith("--lb="))?.slice("--lb=".length);
+/**
+ * `--retry`: the service config gives the bench's methods a retry policy (gRFC A6). No call fails,
+ * so this measures what having a policy costs: the request kept for a retry, the commit.
+ */
+const retry = process.argv.includes("--retry");
+const retryConfig = {
+  methodConfig: [
+    {
+      name: [{ service: Bench.typeName }],
+      retryPolicy: {
+        maxAttempts: 3,
+        initialBackoff: "0.1s",
+        maxBackoff: "1s",
+        backoffMultiplier: 2,
+        retryableStatusCodes: ["UNAVAILABLE"],
+      },
+    },
+  ],
+};
 
 /** `createChannel` with the `engine` option, whether or not the checked-out version declares it. */
 const createChannelOn = createChannel as (
@@ -38,6 +57,7 @@ runClientChild((port) => {
   const channel = createChannelOn(`127.0.0.1:${port}`, {
     engine,
     ...(lb === undefined ? {} : { serviceConfig: { loadBalancingConfig: [{ [lb]: {} }] } }),
+    ...(retry ? { serviceConfig: retryConfig } : {}),
   });
   const client = createClient(Bench, channel);
   return {

@@ -58,6 +58,13 @@ export function clientChild(impl: Impl, cpu: number, port: number, baseline?: st
         cpu,
         args: [`--port=${port}`, "--engine=grpc-ts", "--lb=round_robin"],
       };
+    case "ours-retry":
+      return {
+        impl: "ours-client",
+        name: "ours-client (grpc-ts engine, retry policy)",
+        cpu,
+        args: [`--port=${port}`, "--engine=grpc-ts", "--retry"],
+      };
     case "ours-before":
       if (baseline === undefined) throw new Error("ours-before needs --baseline=DIR");
       return {

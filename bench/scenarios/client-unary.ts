@@ -11,7 +11,15 @@ import { type Impl, type Results, rotate } from "../lib/results.js";
 import { verifyCall } from "../lib/verify.js";
 import { UNARY_PATH, unaryRequestEnvelope } from "../lib/wire.js";
 
-const baseClients: readonly Impl[] = ["ours-engine", "ours-rr", "ours", "grpc-js", "connect", "raw"];
+const baseClients: readonly Impl[] = [
+  "ours-engine",
+  "ours-rr",
+  "ours-retry",
+  "ours",
+  "grpc-js",
+  "connect",
+  "raw",
+];
 const concurrencies = [1, 64] as const;
 /** Run order: 64 first, so that its many calls warm the JIT before the slower loop at 1 is measured. */
 const runOrder = [64, 1] as const;

@@ -52,7 +52,11 @@ class FakeAttempt extends Attempt {
   /** Ends with `code` as a trailers-only response would, with `trailers` in its metadata. */
   failWith(code: Code, trailers: Record<string, string> = {}): void {
     for (const [k, v] of Object.entries(trailers)) this.trailer.set(k, v);
-    this.call.onEnd(this, new RpcError(code, `attempt ${this.index}`, { metadata: this.trailer }), new Metadata());
+    this.call.onEnd(
+      this,
+      new RpcError(code, `attempt ${this.index}`, { metadata: this.trailer }),
+      new Metadata(),
+    );
   }
 }
 

@@ -45,7 +45,9 @@ describe("retryPlanOf", () => {
     const plan = retryPlanOf(retryPolicy(3), context)!;
     assert.equal(plan.kind, "retry");
     assert.ok(hasCode(plan, Code.UNAVAILABLE) && hasCode(plan, Code.ABORTED));
-    assert.ok(!hasCode(plan, Code.OK) && !hasCode(plan, Code.INTERNAL) && !hasCode(plan, Code.UNAUTHENTICATED));
+    assert.ok(
+      !hasCode(plan, Code.OK) && !hasCode(plan, Code.INTERNAL) && !hasCode(plan, Code.UNAUTHENTICATED),
+    );
     const hedge = retryPlanOf(
       { hedgingPolicy: { maxAttempts: 8, hedgingDelayMs: 250, nonFatalStatusCodes: [Code.INTERNAL] } },
       context,
@@ -71,8 +73,14 @@ describe("backoff", () => {
   });
 
   it("jitter is a factor in [0.8, 1.2)", () => {
-    assert.equal(jittered(1000, () => 0), 800);
-    assert.equal(jittered(1000, () => 0.5), 1000);
+    assert.equal(
+      jittered(1000, () => 0),
+      800,
+    );
+    assert.equal(
+      jittered(1000, () => 0.5),
+      1000,
+    );
     assert.ok(Math.abs(jittered(1000, () => 0.999999) - 1200) < 0.001);
     assert.ok(jittered(1000, () => 0.999999) < 1200);
   });
