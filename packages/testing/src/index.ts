@@ -77,6 +77,7 @@ export {
   statusOf,
 } from "./raw-client.js";
 export { answer, type RawServer, startRawServer } from "./raw-server.js";
+export { createRetryRules, type RetryRulesRecord } from "./retry-rules.js";
 export { type RunOptions, type RunResult, runToEnd, stripAnsi } from "./run-to-end.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export {
