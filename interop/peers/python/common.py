@@ -2,7 +2,9 @@
 
 import hashlib
 import os
+import signal
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CERTS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", ".certs"))
@@ -71,3 +73,17 @@ def read_certs(directory):
         except OSError as e:
             sys.exit("cannot read %s: %s (the interop server or the matrix makes it)" % (path, e))
     return out
+
+
+def serve_until_stopped(server, grace=0.5, wait=2):
+    """Blocks until SIGTERM or SIGINT, then stops the started server (grace seconds for its calls)."""
+    stopped = threading.Event()
+
+    def stop(_signum, _frame):
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopped.wait(1):
+        pass
+    server.stop(grace).wait(wait)

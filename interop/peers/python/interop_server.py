@@ -13,9 +13,7 @@ reaches the deserializer as gzip bytes, which it recognises (0x1f 0x8b can never
 message), decompresses and marks.
 """
 
-import signal
 import sys
-import threading
 import time
 import zlib
 from concurrent import futures
@@ -231,16 +229,7 @@ def main():
     print("LISTENING %d" % port, flush=True)
     print("interop server (python grpcio %s): %s:%d%s" % (grpc.__version__, host, port, " (TLS)" if use_tls else ""),
           file=sys.stderr, flush=True)
-    stopped = threading.Event()
-
-    def stop(_signum, _frame):
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopped.wait(3600):
-        pass
-    server.stop(1).wait(5)
+    common.serve_until_stopped(server, grace=1, wait=5)
 
 
 if __name__ == "__main__":

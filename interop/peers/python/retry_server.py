@@ -35,7 +35,6 @@ import importlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -213,16 +212,7 @@ def main():
     server.start()
     print("LISTENING %d" % bound, flush=True)
     print("retry_server: grpcio %s on 127.0.0.1:%d" % (grpc.__version__, bound), file=sys.stderr, flush=True)
-    stopped = threading.Event()
-
-    def stop(_signum, _frame):
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopped.wait(1):
-        pass
-    server.stop(0.5).wait(2)
+    common.serve_until_stopped(server)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ too. Anything else is UNIMPLEMENTED. Prints `LISTENING <port>` once serving; sto
 One backend per process, so that a test can end one of them by its PID.
 """
 
-import signal
 import sys
-import threading
 from concurrent import futures
 
 import grpc
@@ -55,16 +53,7 @@ def main():
     server.start()
     print("LISTENING %d" % bound, flush=True)
     print("rr_server: %s on %s:%d" % (server_id, host, bound), file=sys.stderr, flush=True)
-    stopped = threading.Event()
-
-    def stop(_signum, _frame):
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopped.wait(1):
-        pass
-    server.stop(0.5).wait(2)
+    common.serve_until_stopped(server)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  * messages, the timers and the randomness. The service config gives the policies
  * (service-config/); a transport turns them into a `RetryPlan` once per method config.
  */
+import type { MethodConfig } from "../../service-config/service-config.js";
 import type { RetryBuffer } from "./retry-buffer.js";
 import type { RetryThrottle } from "./retry-throttle.js";
 
@@ -51,27 +52,12 @@ export interface RetryPlanHedge extends PlanBase {
 
 export type RetryPlan = RetryPlanRetry | RetryPlanHedge;
 
-/** The policies as the service config gives them (durations in ms, codes as numbers). */
-export interface RetryPolicyInput {
-  readonly maxAttempts: number;
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  readonly backoffMultiplier: number;
-  readonly retryableStatusCodes: readonly number[];
-}
-
-export interface HedgingPolicyInput {
-  readonly maxAttempts: number;
-  readonly hedgingDelayMs: number;
-  readonly nonFatalStatusCodes: readonly number[];
-}
-
 /**
  * The plan for a method config's policy (undefined without one): `maxAttempts` above
  * `maxRetryAttempts` (default 5) is treated as that many, as A6 asks.
  */
 export function retryPlanOf(
-  policy: { readonly retryPolicy?: RetryPolicyInput; readonly hedgingPolicy?: HedgingPolicyInput },
+  policy: Pick<MethodConfig, "retryPolicy" | "hedgingPolicy">,
   context: RetryContext,
   maxRetryAttempts: number = DEFAULT_MAX_RETRY_ATTEMPTS,
 ): RetryPlan | undefined {
