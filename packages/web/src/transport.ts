@@ -68,6 +68,7 @@ const anyPolicy = (name: string): PolicyConfigParser => ({ name, parseConfig: (j
  * - Bidirectional streaming is refused (UNIMPLEMENTED) before anything is sent: a browser cannot send
  *   request messages while it reads the response.
  * - Deadlines: `grpc-timeout` is sent and the call's timer aborts the fetch (DEADLINE_EXCEEDED).
+ * - Retries and hedging (gRFC A6) from `serviceConfig`, by the same call machine as the channel's.
  * - An `AbortSignal` aborts the fetch (CANCELLED, or the signal's reason when it is an `RpcError`);
  *   the server sees the connection or stream close.
  * - Request metadata become headers; response headers and the trailer frame become metadata;

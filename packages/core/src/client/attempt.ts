@@ -12,7 +12,7 @@ export abstract class Attempt {
   readonly call: Call;
   /** 0 for the first attempt; a transparent retry keeps the number of the attempt it replaces. */
   readonly index: number;
-  /** This attempt's trailers: the call's own when the call can have no other attempt. */
+  /** This attempt's trailers: the call's own unless attempts of the call can overlap (hedging). */
   readonly trailer: Metadata;
   /** The call's bookkeeping: request envelopes written so far. */
   sent = 0;
@@ -24,7 +24,7 @@ export abstract class Attempt {
   constructor(call: Call, index: number) {
     this.call = call;
     this.index = index;
-    this.trailer = call.committedFromStart ? call.trailer : new Metadata();
+    this.trailer = call.hedging ? new Metadata() : call.trailer;
   }
 
   /** Sends one request envelope, half-closing after it when `last`; false: wait for `call.onDrain`. */

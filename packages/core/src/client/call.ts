@@ -212,9 +212,17 @@ export class Call {
     return this.#started;
   }
 
-  /** The call can have no attempt but its first (no retry policy): attempts share its trailers. */
+  /** The call has no retry policy: its first attempt is its only one (transparent retries aside). */
   get committedFromStart(): boolean {
     return this.#retry === undefined;
+  }
+
+  /**
+   * Attempts may overlap (a hedging policy): each has trailers of its own. Otherwise attempts
+   * follow one another and fill the call's trailers, emptied before each retry.
+   */
+  get hedging(): boolean {
+    return this.#retry?.kind === "hedge";
   }
 
   /** Attempt `index` may still go: the call has not ended, nor committed to another attempt. */
@@ -370,6 +378,8 @@ export class Call {
         delay = jittered(this.#backoffMs, retry.context.random);
         this.#backoffMs = nextBackoff(retry, this.#backoffMs);
       }
+      // The failed attempt's trailers are not the call's.
+      if (attempt.trailer === this.trailer) this.trailer.clear();
       this.#retryTimer = retry.context.schedule(() => {
         this.#retryTimer = undefined;
         if (!this.#isDone()) this.#startAttempt(this.#started);
