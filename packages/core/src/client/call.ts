@@ -455,8 +455,11 @@ export class Call {
     this.#committed = attempt.index;
     this.#retryTimer?.cancel();
     this.#retryTimer = undefined;
-    for (const other of this.#live) if (other !== attempt) other.cancel();
-    this.#live = this.#live.includes(attempt) ? [attempt] : [];
+    const live = this.#live;
+    if (live.length !== 1 || live[0] !== attempt) {
+      for (const other of live) if (other !== attempt) other.cancel();
+      this.#live = live.includes(attempt) ? [attempt] : [];
+    }
     this.#release();
     this.#wakePump();
   }

@@ -140,6 +140,8 @@ export interface ChannelInternals {
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** Paths whose call plans a channel keeps; past this many, further paths are looked up each time. */
+const MAX_REMEMBERED_PATHS = 4096;
 /** The metadata of the picks `waitForReady()` makes to learn why the channel is not ready. */
 const NO_METADATA = new Metadata();
 const DEFAULT_POLICY = "pick_first";
@@ -254,6 +256,8 @@ export function createChannelWith(
   let lastGoodResolverConfig: ServiceConfig | undefined;
   let methodConfigOf: MethodConfigLookup = createMethodConfigIndex(defaultConfig);
   const plans = new WeakMap<MethodConfig, CallPlan>();
+  /** The plan for each path under the current config: one Map read per call. */
+  const plansByPath = new Map<string, CallPlan>();
   const retryContext: RetryContext = {
     throttle: throttleFor(defaultConfig, undefined),
     buffer: new RetryBuffer(options.retryBufferBytes, options.channelRetryBufferBytes),
@@ -395,6 +399,7 @@ export function createChannelWith(
     if (chosen !== config) {
       config = chosen;
       methodConfigOf = createMethodConfigIndex(chosen);
+      plansByPath.clear();
       retryContext.throttle = throttleFor(chosen, retryContext.throttle);
     }
     const name = chosen.loadBalancing?.name ?? DEFAULT_POLICY;
@@ -461,7 +466,17 @@ export function createChannelWith(
     if (unconfigured.length === 0) return;
     const waiting = unconfigured;
     unconfigured = [];
-    for (const call of waiting) call.begin(planFor(methodConfigOf(call.request.method.path)));
+    for (const call of waiting) call.begin(planOf(call.request.method.path));
+  }
+
+  /** The plan of a call to `path` under the current service config. */
+  function planOf(path: string): CallPlan {
+    let plan = plansByPath.get(path);
+    if (plan === undefined) {
+      plan = planFor(methodConfigOf(path));
+      if (plansByPath.size < MAX_REMEMBERED_PATHS) plansByPath.set(path, plan);
+    }
+    return plan;
   }
 
   /** The plan of the calls a method config governs (made once per method config). */
@@ -588,7 +603,7 @@ export function createChannelWith(
         );
       running++;
       const call = new Call(req, callEnded);
-      if (configKnown) return call.begin(planFor(methodConfigOf(req.method.path)));
+      if (configKnown) return call.begin(planOf(req.method.path));
       // The method config comes with the resolver's first result (grpc-go and grpc-js wait too).
       unconfigured.push(call);
       if (state.kind === "IDLE") exitIdle();
