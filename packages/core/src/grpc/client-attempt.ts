@@ -126,6 +126,10 @@ export class GrpcAttempt extends Attempt implements ClientStreamListener {
     try {
       stream = opener.request(fields, this);
     } catch (e) {
+      // Nothing left the client (the connection closed under the pick, say): sent again at once
+      // as a transparent retry, once.
+      this.#state = ended;
+      if (call.retryRefused(this)) return;
       this.#end(
         new RpcError(Code.UNAVAILABLE, `could not start a stream: ${(e as Error).message}`, { cause: e }),
       );
