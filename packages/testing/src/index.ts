@@ -55,6 +55,7 @@ export {
   EchoResponseSchema,
   file_echo,
 } from "./gen/echo_pb.js";
+export { type H2Proxy, type H2ProxyOptions, startH2Proxy } from "./h2-proxy.js";
 export {
   type EchoHarness,
   type EchoRequestInit,
