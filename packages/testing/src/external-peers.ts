@@ -28,6 +28,11 @@ export const DNSMASQ: ExternalProgram = {
   path: "/usr/sbin/dnsmasq",
   install: "apt-get install -y dnsmasq-base",
 };
+/** Debian's HAProxy (2.6 on bookworm), an HTTP/2 proxy that holds streams and windows back. */
+export const HAPROXY: ExternalProgram = {
+  path: "/usr/sbin/haproxy",
+  install: "apt-get install -y haproxy",
+};
 export const CURL: ExternalProgram = { path: "/usr/bin/curl", install: "apt-get install -y curl" };
 const PYTHON_H2_INSTALL = "apt-get install -y python3-h2 python3-hyperframe python3-hpack";
 /** Python's h2, hyperframe and hpack: an HTTP/2 stack independent of ours (conformance probe). */

@@ -42,6 +42,7 @@ export {
   type ExternalProgram,
   GRPC_PROTO,
   H2LOAD,
+  HAPROXY,
   NGHTTP,
   PYTHON_GRPCIO,
   PYTHON_H2,
@@ -55,6 +56,8 @@ export {
   EchoResponseSchema,
   file_echo,
 } from "./gen/echo_pb.js";
+export { type H2Proxy, type H2ProxyOptions, startH2Proxy } from "./h2-proxy.js";
+export { type Haproxy, type HaproxyOptions, startHaproxy } from "./haproxy.js";
 export {
   type EchoHarness,
   type EchoRequestInit,

@@ -543,18 +543,52 @@ describe("flow control", () => {
   });
 
   test("received data is acknowledged only as the application consumes it", () => {
-    const { conn, app, server, send } = setup({ connectionWindowSize: 65535 });
+    // 131070: twice the one stream's window, so the connection window stays as configured.
+    const { conn, app, server, send } = setup({ connectionWindowSize: 131070 });
     const a = conn.request(REQUEST, "a", true);
     send(server.headers(1, OK, false));
     const eleven = dataFrame(server, 1, bytes(11000));
     assert.deepEqual(send(eleven, eleven, eleven), []);
     assert.equal(app.take().length, 4);
-    // Half of each window used: both are returned.
+    // Half of the stream's window used: it is returned; the connection's, not yet half used, waits.
     conn.consume(a, 33000);
     assert.deepEqual(server.read(conn.takeOutput()), [
-      { type: "window-update", streamId: 0, increment: 33000 },
       { type: "window-update", streamId: 1, increment: 33000 },
     ]);
+    assert.deepEqual(send(eleven, eleven, eleven), []);
+    app.take();
+    conn.consume(a, 33000);
+    assert.deepEqual(server.read(conn.takeOutput()), [
+      { type: "window-update", streamId: 0, increment: 66000 },
+      { type: "window-update", streamId: 1, increment: 33000 },
+    ]);
+  });
+
+  test("the connection window keeps twice the open streams' windows, raised before each stream's HEADERS", () => {
+    const window = 1 << 20;
+    const { conn, app, server, send, flush } = setup({ initialWindowSize: window }); // 4 MiB connection
+    const opened: ClientFrame[][] = [];
+    for (const name of ["a", "b", "c", "d"]) {
+      conn.request(REQUEST, name, true);
+      opened.push(flush());
+    }
+    // 2 x 2 MiB fit the 4 MiB; the third and fourth stream each raise it by twice their window.
+    assert.deepEqual(
+      opened.map((frames) => frames.map((f) => (f.type === "window-update" ? `+${f.increment}` : f.type))),
+      [["headers"], ["headers"], [`+${2 * window}`, "headers"], [`+${2 * window}`, "headers"]],
+    );
+    // The server uses every stream's whole window with no WINDOW_UPDATE from us, and may still send.
+    for (const id of [1, 3, 5, 7]) send(server.headers(id, OK, false));
+    const chunk = bytes(16384);
+    for (let i = 0; i < window / chunk.length; i++) {
+      for (const id of [1, 3, 5, 7]) assert.deepEqual(send(dataFrame(server, id, chunk)), []);
+    }
+    const events = app.take();
+    assert.equal(events.filter((e) => e[0] === "data").length, 4 * (window / chunk.length));
+    assert.equal(
+      events.some((e) => e[0] === "close"),
+      false,
+    );
   });
 
   test("data beyond the stream window is a stream error; beyond the connection window, a connection error", () => {
@@ -562,14 +596,17 @@ describe("flow control", () => {
     s1.conn.request(REQUEST, "a", true);
     s1.send(s1.server.headers(1, OK, false));
     assert.equal(rst(s1.send(dataFrame(s1.server, 1, bytes(101))), 1), ErrorCode.FLOW_CONTROL_ERROR);
-    const s2 = setup({ connectionWindowSize: 65535, initialWindowSize: 1 << 20 });
-    s2.conn.request(REQUEST, "a", true);
-    s2.send(s2.server.headers(1, OK, false));
-    s2.send(dataFrame(s2.server, 1, bytes(16384)));
-    s2.send(dataFrame(s2.server, 1, bytes(16384)));
-    s2.send(dataFrame(s2.server, 1, bytes(16384)));
-    s2.send(dataFrame(s2.server, 1, bytes(16383)));
-    assert.equal(goaway(s2.send(dataFrame(s2.server, 1, bytes(1))))?.code, ErrorCode.FLOW_CONTROL_ERROR);
+    // The connection window (twice the one stream's: 131070) is reached only with data the
+    // application has not consumed on streams that ended: here two, of a full stream window each.
+    const s2 = setup({ connectionWindowSize: 131070 });
+    for (const id of [1, 3, 5]) {
+      s2.conn.request(REQUEST, `s${id}`, true);
+      s2.send(s2.server.headers(id, OK, false));
+      if (id === 5) break;
+      for (const n of [16384, 16384, 16384, 16383]) s2.send(dataFrame(s2.server, id, bytes(n)));
+      s2.send(dataFrame(s2.server, id, bytes(0), true));
+    }
+    assert.equal(goaway(s2.send(dataFrame(s2.server, 5, bytes(1))))?.code, ErrorCode.FLOW_CONTROL_ERROR);
   });
 
   test("DATA is cut to the server's SETTINGS_MAX_FRAME_SIZE", () => {

@@ -21,7 +21,7 @@
  * instance) resets that stream only. `receive` throws nothing for anything the server sends.
  */
 import { ErrorCode, Http2Error } from "../errors.js";
-import { CONNECTION_PREFACE, MAX_STREAM_ID } from "../frame/frame-types.js";
+import { CONNECTION_PREFACE, MAX_STREAM_ID, MAX_WINDOW_SIZE } from "../frame/frame-types.js";
 import { writeData, writeGoAway } from "../frame/frame-writer.js";
 import { SettingId } from "../frame/settings.js";
 import { ClosedHow } from "./closed-streams.js";
@@ -359,6 +359,22 @@ export class ClientConnection<S> extends ConnectionBase<S> {
     if (this.pendingCount > 0) this.openPending();
   }
 
+  /**
+   * Twice the stream windows of the open streams (up to the largest window), so that the server
+   * never waits for connection window while its streams' windows let it send: the connection
+   * returns consumed octets once half its window is used, and a window of twice the streams' sum
+   * then never falls below what they hold. A server that waits for it anyway depends on a
+   * WINDOW_UPDATE that can sit in the socket behind our request DATA, and a peer that stops
+   * reading the connection while one stream's buffer is full (an HTTP/2 proxy such as HAProxy)
+   * never reads it: every stream of the connection stalls. The streams are ours (the server
+   * limits how many with SETTINGS_MAX_CONCURRENT_STREAMS), and the data they may hold unread is
+   * bounded by their windows anyway. The window only grows: a connection keeps room for as many
+   * streams as it once had open at once.
+   */
+  protected override connectionWindowFloor(streamWindow: number): number {
+    return Math.min(2 * this.activeStreams * streamWindow, MAX_WINDOW_SIZE);
+  }
+
   protected override pingAcked(payload: Uint8Array): void {
     this.app.onPingAck(payload);
   }
@@ -416,6 +432,8 @@ export class ClientConnection<S> extends ConnectionBase<S> {
     s.headersSent = true;
     this.streams.add(s);
     this.activeStreams++;
+    // Before the HEADERS: the server reads the room for this stream's response before the request.
+    this.flow.raiseTarget(this.out, this.connectionWindowFloor(this.localInitialWindow));
     const endNow = s.endQueued && s.queued === 0 && (s.trailers === undefined || s.trailers.length === 0);
     this.writeHeaderBlock(id, headers, endNow, s.requestFlags);
     s.requestHeaders = undefined;

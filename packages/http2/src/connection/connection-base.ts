@@ -204,6 +204,14 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected peerSettingsApplied(): void {}
   /** The peer acknowledged a PING of ours. */
   protected pingAcked(_payload: Uint8Array): void {}
+  /**
+   * The least connection receive window for the streams open now with stream windows of
+   * `streamWindow` (the window a side keeps its connection at, at least). 0: none beyond the
+   * configured one.
+   */
+  protected connectionWindowFloor(_streamWindow: number): number {
+    return 0;
+  }
 
   // ---- state for the caller ----
 
@@ -464,7 +472,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
    */
   private growWindows(): void {
     const target = this.bdp!.estimate;
-    this.flow.raiseTarget(this.out, target);
+    this.flow.raiseTarget(this.out, Math.max(target, this.connectionWindowFloor(target)));
     if (target > this.localInitialWindow && this.settingsAckPendingCount === 0) {
       this.localInitialWindow = target;
       writeSettings(this.out, [SettingId.INITIAL_WINDOW_SIZE, target]);

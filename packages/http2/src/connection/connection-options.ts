@@ -33,7 +33,10 @@ export interface ConnectionListenerBase<S> {
 export interface ConnectionOptionsBase {
   /** SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window. Default 65535. */
   initialWindowSize?: number;
-  /** The connection's receive window (raised from 65535 by WINDOW_UPDATE). Default 4 MiB. */
+  /**
+   * The connection's receive window (raised from 65535 by WINDOW_UPDATE). Default 4 MiB. A client
+   * raises it further to twice the stream windows of its open streams (see ClientConnection).
+   */
   connectionWindowSize?: number;
   /** SETTINGS_MAX_FRAME_SIZE we accept. Default 16384. */
   maxFrameSize?: number;

@@ -4,6 +4,7 @@
  * `GRPC_TS_HTTP2_ENGINE` (`node` or `grpc-ts`) picks the default for the whole process, which is
  * how the test suite runs once per engine; otherwise `DEFAULT_ENGINE`.
  */
+import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
 
 export type EngineName = "node" | "grpc-ts";
@@ -61,14 +62,31 @@ export function checkFlowControlWindow(option: FlowControlWindow | undefined): v
 }
 
 /**
- * Our engine's connection options: the clock, Node's allocator, and the windows for a
- * `flowControlWindow` option. Adaptive (the default):
- * windows start at 64 KiB per stream and 4 MiB per connection and grow to the bandwidth-delay
- * product measured with PINGs (as grpc-go and C-core do), so one fast stream is not held to
- * 64 KiB per round trip while a connection of many slow streams keeps small windows. A number
- * fixes each stream's window, and the connection's at the larger of it and 4 MiB.
+ * A client's stream windows start here in adaptive mode: a response message within the default
+ * receive limit (4 MiB) then never waits for a stream WINDOW_UPDATE of ours. It matters behind a
+ * peer that stops reading the connection while one of its streams is full (an HTTP/2 proxy such
+ * as HAProxy): such a peer reads our WINDOW_UPDATE only after the request DATA sent before it, and
+ * may not take that DATA until a response it holds goes out, so a response larger than the window
+ * it was given first can stall every call of the connection. The SETTINGS that announces it is our
+ * first frame, ahead of any DATA. C-core (grpcio 1.51) announces 4 MiB - 1 in its first SETTINGS. Unread data a stream
+ * may hold is bounded by its window either way (adaptive windows grow to 16 MiB).
  */
-export function engineConnectionOptions(option: FlowControlWindow | undefined): {
+export const CLIENT_INITIAL_WINDOW = DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
+
+/**
+ * Our engine's connection options for one side: the clock, Node's allocator, and the windows for
+ * a `flowControlWindow` option. Adaptive (the default): windows start per stream at 64 KiB on a
+ * server and at CLIENT_INITIAL_WINDOW on a client, and at 4 MiB per connection (a client's
+ * connection window also keeps twice the windows of its open streams, see the engine's
+ * ClientConnection), and grow to the bandwidth-delay product measured with PINGs (as grpc-go and
+ * C-core do), so one fast stream is not held to its window per round trip while a connection of
+ * many slow streams keeps small windows. A number fixes each stream's window, and the
+ * connection's at the larger of it and 4 MiB.
+ */
+export function engineConnectionOptions(
+  option: FlowControlWindow | undefined,
+  side: "client" | "server",
+): {
   readonly clock: () => number;
   readonly allocate: (n: number) => Uint8Array;
   readonly adaptiveWindow?: boolean;
@@ -78,6 +96,10 @@ export function engineConnectionOptions(option: FlowControlWindow | undefined): 
   checkFlowControlWindow(option);
   // Output buffers from Node's allocator: pooled when small, never zero-filled.
   const base = { clock: now, allocate: allocUnsafe };
-  if (option === undefined || option === "adaptive") return { ...base, adaptiveWindow: true };
+  if (option === undefined || option === "adaptive") {
+    return side === "client"
+      ? { ...base, adaptiveWindow: true, initialWindowSize: CLIENT_INITIAL_WINDOW }
+      : { ...base, adaptiveWindow: true };
+  }
   return { ...base, initialWindowSize: option, connectionWindowSize: Math.max(option, CONNECTION_WINDOW) };
 }

@@ -71,7 +71,7 @@ class GrpcTsClientConnection
     this.listener = listener;
     this.conn = new H2ClientConnection<GrpcTsClientStream>(
       this,
-      engineConnectionOptions(options.flowControlWindow),
+      engineConnectionOptions(options.flowControlWindow, "client"),
     );
     const socket = connectSocket(options);
     this.socket = socket;

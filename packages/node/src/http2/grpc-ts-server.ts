@@ -140,7 +140,7 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
       maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
-      ...engineConnectionOptions(options.flowControlWindow),
+      ...engineConnectionOptions(options.flowControlWindow, "server"),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.driver = new SocketDriver(socket, this.conn, this);

@@ -3,6 +3,7 @@ import type * as net from "node:net";
 import { addAbortSignal } from "node:stream";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
+import { CLIENT_INITIAL_WINDOW } from "./engine.js";
 import { fieldsFromRaw } from "./raw-headers.js";
 import { closeError } from "./reset-code.js";
 import type {
@@ -26,29 +27,36 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
     socket.on("error", () => socket.destroy());
     return socket;
   };
+  const settings: http2.Settings = {
+    enablePush: false,
+    // A fixed window as asked; else (node:http2 has no adaptive windows) what our engine's client
+    // starts with, for the same reason (engine.ts).
+    initialWindowSize:
+      typeof options.flowControlWindow === "number" ? options.flowControlWindow : CLIENT_INITIAL_WINDOW,
+    ...options.settings,
+  };
   const session = http2.connect(`${secure ? "https" : "http"}://${options.authority}`, {
     createConnection,
-    settings: {
-      enablePush: false,
-      ...(typeof options.flowControlWindow === "number"
-        ? { initialWindowSize: options.flowControlWindow }
-        : {}),
-      ...options.settings,
-    },
+    settings,
     // The default (10 MB) makes node:http2 refuse new streams with ENHANCE_YOUR_CALM when many
     // large calls share the connection; flow control bounds the memory instead, as in grpc-js.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
   });
-  return new NodeClientConnection(session, listener);
+  return new NodeClientConnection(session, listener, settings.initialWindowSize ?? 65535);
 }
 
 class NodeClientConnection implements ClientConnection {
   readonly #session: http2.ClientHttp2Session;
   #active = 0;
   #error: Error | undefined;
+  /** The stream window we announced. */
+  readonly #streamWindow: number;
+  /** The connection's receive window as set (node:http2 starts it at 65535). */
+  #connectionWindow = 65535;
 
-  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener) {
+  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener, streamWindow: number) {
     this.#session = session;
+    this.#streamWindow = streamWindow;
     // Ready once the server's SETTINGS arrive, not when the socket (or TLS) connects: a peer that
     // does not speak HTTP/2, or a TLS 1.3 server that rejects our certificate after the handshake,
     // then fails the connection attempt instead of the first calls on it.
@@ -56,6 +64,7 @@ class NodeClientConnection implements ClientConnection {
       // An idle connection does not keep the process alive; a connecting one does, since calls
       // may be waiting for it (each stream refs the session while it is open).
       if (this.#active === 0) session.unref();
+      this.#coverStreams(this.#active);
       listener.onConnect();
     });
     session.on("goaway", (code: number) => listener.onGoAway(code));
@@ -74,6 +83,8 @@ class NodeClientConnection implements ClientConnection {
   }
 
   request(fields: HeaderFields, l: ClientStreamListener): ClientStream {
+    // Before the HEADERS (nghttp2 sends WINDOW_UPDATE ahead of them): room for this stream too.
+    this.#coverStreams(this.#active + 1);
     const req = this.#session.request(fieldsToObject(fields), { endStream: false });
     if (this.#active++ === 0) this.#session.ref();
     let error: Error | undefined;
@@ -106,6 +117,20 @@ class NodeClientConnection implements ClientConnection {
 
   close(): void {
     if (!this.#session.closed) this.#session.close();
+  }
+
+  /**
+   * Keeps the connection's receive window at twice the stream windows of `streams` open streams
+   * (and at least our engine's 4 MiB), as our engine's client does and for the same reason
+   * (ClientConnection): the server then never waits for connection window while its streams'
+   * windows let it send. It only grows.
+   */
+  #coverStreams(streams: number): void {
+    const want = Math.min(Math.max(2 * streams * this.#streamWindow, 4 << 20), 2 ** 31 - 1);
+    const session = this.#session;
+    if (want <= this.#connectionWindow || session.connecting || session.destroyed || session.closed) return;
+    this.#connectionWindow = want;
+    session.setLocalWindowSize(want);
   }
 
   destroy(): void {
