@@ -80,12 +80,13 @@ export interface ChannelOptions {
    */
   readonly engine?: EngineName;
   /**
-   * Receive flow-control windows. `"adaptive"` (the default): on our engine, each stream's window
-   * starts at 65,535 octets and the connection's at 4 MiB, and both grow (up to 16 MiB) to the
-   * bandwidth-delay product measured with PINGs while they hold the server's sending back, as in
-   * grpc-go and C-core. A number fixes each stream's window at that many octets (65535 or more;
-   * on our engine the connection's at the larger of it and 4 MiB) and sends no such PINGs.
-   * node:http2 (`engine: "node"`) only takes a fixed stream window from it.
+   * Receive flow-control windows. `"adaptive"` (the default): each stream's window starts at
+   * 4 MiB (the default receive limit, as C-core announces, so a response within it never waits
+   * for a WINDOW_UPDATE that a proxy may not read) and grows on our engine (up to 16 MiB) to the
+   * bandwidth-delay product measured with PINGs, as in grpc-go and C-core; the connection's
+   * window is kept at twice the open streams' windows. A number fixes each stream's window at
+   * that many octets (65535 or more; the connection's at the larger of it and 4 MiB) and sends no
+   * such PINGs. node:http2 (`engine: "node"`) takes the start and fixed windows, not the growth.
    */
   readonly flowControlWindow?: FlowControlWindow;
   /** Resolvers for more schemes (or in place of a built-in one of the same scheme). */
