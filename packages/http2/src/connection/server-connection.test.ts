@@ -37,6 +37,17 @@ describe("§3.4 connection preface", () => {
     assert.equal(conn.settingsAckPending, true);
   });
 
+  test("maxConcurrentStreams Infinity: no SETTINGS_MAX_CONCURRENT_STREAMS (unlimited is the initial value, §6.5.2)", () => {
+    const app = new RecordingApp();
+    const conn = new ServerConnection<number>(app, { maxConcurrentStreams: Number.POSITIVE_INFINITY });
+    const client = new TestClient();
+    assert.deepEqual(client.read(conn.takeOutput())[0], { type: "settings", params: [6, 16384] });
+    conn.receive(client.preface());
+    for (let id = 1; id < 400; id += 2) conn.receive(client.headers(id, GET, false));
+    assert.equal(conn.streamCount, 200);
+    assert.equal(rst(client.read(conn.takeOutput()), 399), undefined);
+  });
+
   test("the client preface may arrive one octet at a time", () => {
     const app = new RecordingApp();
     const conn = new ServerConnection<number>(app);

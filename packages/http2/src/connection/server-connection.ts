@@ -55,7 +55,10 @@ export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
  * and the server's own. A header list over `maxHeaderListSize` gets `headerListTooLargeResponse`.
  */
 export interface ServerConnectionOptions extends ConnectionOptionsBase {
-  /** SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100. */
+  /**
+   * SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100.
+   * `Infinity`: no limit, and none advertised (the protocol's initial value is unlimited, §6.5.2).
+   */
   maxConcurrentStreams?: number;
   /**
    * The response to a request whose header list exceeds `maxHeaderListSize` (a complete header
@@ -105,9 +108,10 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     this.tooLargeResponse = options.headerListTooLargeResponse ?? [":status", "431"];
     this.maxResetBudget = options.resetBudget ?? 1000;
     this.resetBudget = this.maxResetBudget;
-    checkRange("maxConcurrentStreams", this.maxConcurrentStreams, 0, 0xffffffff);
+    const unlimited = maxConcurrentStreams === Number.POSITIVE_INFINITY;
+    if (!unlimited) checkRange("maxConcurrentStreams", maxConcurrentStreams, 0, 0xffffffff);
     // The server connection preface: SETTINGS first (§3.4), then the connection window.
-    this.writeLocalSettings([SettingId.MAX_CONCURRENT_STREAMS, this.maxConcurrentStreams]);
+    this.writeLocalSettings(unlimited ? [] : [SettingId.MAX_CONCURRENT_STREAMS, maxConcurrentStreams]);
   }
 
   // ---- FrameHandler ----

@@ -35,7 +35,10 @@ export interface ServerOptions {
   readonly responseCompression?: string;
   /** Wraps every handler; the first is outermost. */
   readonly interceptors?: readonly ServerInterceptor[];
-  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
+  /**
+   * HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection: streams past it are refused. Default
+   * unlimited, and then (as for 2^32-1 or more) none is advertised.
+   */
   readonly maxConcurrentStreams?: number;
   /**
    * Slow-reader guard of our engine (`grpc-ts`): a connection whose responses have waited this
