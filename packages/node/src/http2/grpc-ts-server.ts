@@ -92,6 +92,7 @@ export function listenGrpcTsHttp2(
     );
     listener.on("tlsClientError", () => {});
   }
+  options.connectionLimit?.guard(listener);
 
   const engine: ServerEngine = {
     stopAccepting: () => closeListener(listener),

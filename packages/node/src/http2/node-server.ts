@@ -4,7 +4,7 @@ import type { TlsInfo } from "@grpc-ts/core";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { joined } from "../alloc.js";
 import { advertisedStreamLimit, type FlowControlWindow } from "./engine.js";
-import { bindListener, closeListener } from "./listen-socket.js";
+import { bindListener, type ConnectionLimit, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
@@ -29,6 +29,8 @@ export interface EngineListenOptions {
   readonly stallTimeoutMs?: number;
   /** Receive windows (engine.ts); node:http2 takes a fixed stream window from it. */
   readonly flowControlWindow?: FlowControlWindow;
+  /** The server's `maxConnections`, shared by all its listeners. */
+  readonly connectionLimit?: ConnectionLimit;
   readonly onStream: (stream: ServerStream) => void;
 }
 
@@ -97,6 +99,7 @@ export function listenNodeHttp2(
           }),
         )
       : server;
+  options.connectionLimit?.guard(listener);
 
   const engine: ServerEngine = {
     stopAccepting: () => closeListener(listener),

@@ -1,15 +1,29 @@
 /**
- * Server-wide limits on both engines (our own, and node:http2 with `engine: "node"`): what is
- * advertised of `maxConcurrentStreams` (nothing when unlimited). Loopback only.
+ * Server-wide limits on both engines (our own, and node:http2 with `engine: "node"`):
+ * `maxConnections` (a connection over it is closed as soon as it is accepted, and its client's
+ * call fails UNAVAILABLE while the connections already open go on), and what is advertised of
+ * `maxConcurrentStreams` (nothing when unlimited). Loopback only; every call has a deadline.
  */
 import assert from "node:assert/strict";
 import { connect as connectTcp, type Socket } from "node:net";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { connect as connectTls } from "node:tls";
-import { createEchoService, Echo, TEST_SERVER_NAME } from "@grpc-ts/testing";
+import {
+  collect,
+  createEchoService,
+  Echo,
+  expectRpcError,
+  generateTestCerts,
+  TEST_SERVER_NAME,
+  type TestCerts,
+  within,
+} from "@grpc-ts/testing";
+import { type Channel, type ChannelOptions, createChannel } from "../client/channel.js";
 import type { EngineName } from "../http2/engine.js";
+import { Code, createClient } from "../index.js";
 import { createServer, type ListenOptions, type Server, type ServerOptions } from "./server.js";
 
+const CALL_TIMEOUT_MS = 5_000;
 const PREFACE_AND_SETTINGS = Buffer.concat([
   Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
   Buffer.from("000000040000000000", "hex"), // an empty SETTINGS frame
@@ -63,8 +77,15 @@ function firstSettings(received: Buffer): [number, number][] {
 for (const engine of ["grpc-ts", "node"] as const satisfies readonly EngineName[]) {
   describe(`server limits on the ${engine} engine`, () => {
     const servers: Server[] = [];
-    after(() => {
+    const channels: Channel[] = [];
+    let certs: TestCerts;
+    before(async () => {
+      certs = await generateTestCerts();
+    });
+    after(async () => {
+      for (const c of channels) c.close();
       for (const s of servers) s.forceShutdown();
+      await certs?.remove();
     });
 
     async function start(options: ServerOptions, listen: ListenOptions = {}): Promise<number> {
@@ -72,6 +93,13 @@ for (const engine of ["grpc-ts", "node"] as const satisfies readonly EngineName[
       servers.push(server);
       return server.listen("127.0.0.1:0", listen);
     }
+    function client(port: number, options: ChannelOptions = {}) {
+      const channel = createChannel(`127.0.0.1:${port}`, { engine, ...options });
+      channels.push(channel);
+      return { channel, echo: createClient(Echo, channel) };
+    }
+    const call = (c: ReturnType<typeof client>, message: string) =>
+      c.echo.unary({ message }, { timeoutMs: CALL_TIMEOUT_MS });
 
     it("maxConcurrentStreams unset: SETTINGS_MAX_CONCURRENT_STREAMS is not advertised (unlimited); set: it is", async () => {
       const unlimited = await start({});
@@ -90,6 +118,81 @@ for (const engine of ["grpc-ts", "node"] as const satisfies readonly EngineName[
         ),
         [SETTINGS_MAX_CONCURRENT_STREAMS, 7],
       );
+    });
+
+    it("maxConnections must be a positive integer", () => {
+      for (const bad of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(() => createServer({ engine, maxConnections: bad }), RangeError, String(bad));
+      }
+    });
+
+    it("maxConnections: a connection over it is closed before any byte, its call fails UNAVAILABLE, the others go on", async () => {
+      const port = await start({ maxConnections: 2 });
+      const a = client(port);
+      const b = client(port);
+      assert.equal((await call(a, "a")).message, "a");
+      assert.equal((await call(b, "b")).message, "b");
+
+      // On the wire: accepted, then closed by the server with nothing sent (no SETTINGS, no GOAWAY).
+      const refused = await within(attempt(port, undefined, 3_000), 5_000, "a connection over the limit");
+      assert.equal(refused.closedByServer, true, "the connection over the limit was not closed");
+      assert.equal(refused.received.length, 0, "the server spoke on a connection over the limit");
+
+      // A client over the limit: UNAVAILABLE, promptly (not a deadline).
+      const c = client(port);
+      const e = await within(
+        expectRpcError(call(c, "c"), Code.UNAVAILABLE),
+        CALL_TIMEOUT_MS,
+        "the call over the limit",
+      );
+      assert.doesNotMatch(e.message, /deadline/i);
+
+      // The connections already open keep working, unary and streaming.
+      assert.equal((await call(a, "a again")).message, "a again");
+      const streamed = await collect(
+        b.echo.serverStream({ message: "s", count: 3 }, { timeoutMs: CALL_TIMEOUT_MS }),
+      );
+      assert.deepEqual(
+        streamed.map((r) => r.index),
+        [0, 1, 2],
+      );
+
+      // Once one closes, its slot is free again: a new connection is served.
+      a.channel.close();
+      const deadline = Date.now() + CALL_TIMEOUT_MS;
+      let served = false;
+      while (!served && Date.now() < deadline) {
+        const r = await attempt(port, undefined, 300);
+        served = r.received.length > 0;
+      }
+      assert.ok(served, "no connection served after one of the two closed");
+      const d = client(port);
+      assert.equal((await call(d, "d")).message, "d");
+      assert.equal((await call(b, "b again")).message, "b again");
+    });
+
+    it("maxConnections over TLS: refused before the handshake; the call fails UNAVAILABLE, the open connection goes on", async () => {
+      const port = await start(
+        { maxConnections: 1 },
+        { tls: { key: certs.server.key, cert: certs.server.cert } },
+      );
+      const tls = { ca: certs.ca, serverName: TEST_SERVER_NAME };
+      const a = client(port, { tls });
+      assert.equal((await call(a, "a")).message, "a");
+      const refused = await within(
+        attempt(port, { ca: certs.ca }, 3_000),
+        5_000,
+        "a TLS connection over the limit",
+      );
+      assert.equal(refused.closedByServer, true);
+      assert.equal(refused.received.length, 0);
+      const b = client(port, { tls });
+      await within(
+        expectRpcError(call(b, "b"), Code.UNAVAILABLE),
+        CALL_TIMEOUT_MS,
+        "the TLS call over the limit",
+      );
+      assert.equal((await call(a, "a again")).message, "a again");
     });
   });
 }
