@@ -258,19 +258,25 @@ describe("client ⇄ server in memory", () => {
     assert.deepEqual(app.take().at(-1), ["close", "a", ErrorCode.CANCEL]);
   });
 
-  test("the server answers before the request ends: RST_STREAM NO_ERROR closes the client's stream cleanly", () => {
-    const { client, app, server, pump } = pair();
+  test("the server answers before the request ends: the client's reset (NO_ERROR, as gRPC clients do) closes both sides", () => {
+    const { client, app, server, echo, pump } = pair();
     const a: ClientStreamHandle = client.request(REQUEST, "a");
     client.write(a, message(3, 3));
     pump();
     server.respond(1, [":status", "200", "grpc-status", "3"], true);
     pump();
-    assert.deepEqual(app.take().slice(-3), [
+    assert.deepEqual(app.take().slice(-2), [
       ["headers", "a", [":status", "200", "grpc-status", "3"], true],
       ["end", "a"],
-      ["close", "a", 0],
     ]);
-    assert.equal(client.write(a, message(3, 3)), false);
+    // the server's stream is half-closed (local): the client may still send, until it stops
+    assert.equal(client.write(a, message(3, 3)), true);
+    assert.equal(server.streamCount, 1);
+    client.reset(a, ErrorCode.NO_ERROR);
+    pump();
+    assert.deepEqual(app.take(), [["close", "a", 0]]);
+    assert.equal(server.streamCount, 0);
+    assert.deepEqual(echo.closes, [[1, 0]]);
   });
 
   test("large header sections (HEADERS + CONTINUATION) both ways, and PING", () => {

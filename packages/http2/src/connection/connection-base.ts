@@ -363,8 +363,14 @@ export abstract class ConnectionBase<S> implements FrameHandler {
       this.consumeStream(s, flowLength - data.length);
     }
     if (data.length > 0) {
-      this.listener.onStreamData(s.user!, data);
-      if (s.state === STATE_CLOSED) return;
+      if (s.opened) {
+        this.listener.onStreamData(s.user!, data);
+        if (s.state === STATE_CLOSED) return;
+      } else {
+        // No one reads it (a server's stream answered before the request ended): discarded.
+        this.consumeConnection(data.length);
+        this.consumeStream(s, data.length);
+      }
     }
     if (endStream) this.remoteEnded(s);
   }
@@ -750,7 +756,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     if (list.length === 0) return;
     for (let i = 0; i < list.length && i < 100000; i++) {
       const s = list[i]!;
-      if (s.state !== STATE_CLOSED) {
+      if (s.state !== STATE_CLOSED && s.opened) {
         this.depth++;
         try {
           this.listener.onStreamDrain(s.user!);

@@ -37,6 +37,17 @@ describe("§3.4 connection preface", () => {
     assert.equal(conn.settingsAckPending, true);
   });
 
+  test("maxConcurrentStreams Infinity: no SETTINGS_MAX_CONCURRENT_STREAMS (unlimited is the initial value, §6.5.2)", () => {
+    const app = new RecordingApp();
+    const conn = new ServerConnection<number>(app, { maxConcurrentStreams: Number.POSITIVE_INFINITY });
+    const client = new TestClient();
+    assert.deepEqual(client.read(conn.takeOutput())[0], { type: "settings", params: [6, 16384] });
+    conn.receive(client.preface());
+    for (let id = 1; id < 400; id += 2) conn.receive(client.headers(id, GET, false));
+    assert.equal(conn.streamCount, 200);
+    assert.equal(rst(client.read(conn.takeOutput()), 399), undefined);
+  });
+
   test("the client preface may arrive one octet at a time", () => {
     const app = new RecordingApp();
     const conn = new ServerConnection<number>(app);
@@ -202,17 +213,120 @@ describe("§5.1 stream states, §8.1 request and response", () => {
     assert.deepEqual(app.events[app.events.length - 1], ["close", 1, ErrorCode.PROTOCOL_ERROR]);
   });
 
-  test("responding before the request ends tells the client to stop: RST_STREAM NO_ERROR", () => {
+  test("responding before the request ends: the application is done, the stream half-closed (local) until the client ends it", () => {
     const { conn, app, client, send, flush } = setup();
     send(client.headers(1, GET, false));
     conn.respond(1, [":status", "200"], false);
     conn.end(1, ["grpc-status", "0"]);
     const frames = flush();
-    assert.equal(frames[1]!.type, "headers");
-    assert.equal(rst(frames, 1), ErrorCode.NO_ERROR);
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ["headers", "headers"],
+    );
+    assert.equal(rst(frames, 1), undefined, "no RST_STREAM NO_ERROR: what the client sends is still checked");
     assert.deepEqual(app.events[app.events.length - 1], ["close", 1, 0]);
-    // what the client still had in flight is ignored, but counts for the connection window
-    assert.deepEqual(send(client.build((w) => writeData(w, 1, new Uint8Array(100), true))), []);
+    assert.equal(conn.streamCount, 1);
+    // what the client still sends reaches no one, and its octets go back to the windows at once
+    const events = app.events.length;
+    const more = send(
+      client.build((w) => {
+        for (let i = 0; i < 3; i++) writeData(w, 1, new Uint8Array(15000), false);
+      }),
+    );
+    assert.deepEqual(
+      more.map((f) => (f.type === "window-update" ? f.streamId : f.type)),
+      [1],
+    );
+    assert.equal(app.events.length, events);
+    // its end closes the stream, with nothing more told
+    assert.deepEqual(send(client.build((w) => writeData(w, 1, new Uint8Array(10), true))), []);
+    assert.equal(app.events.length, events);
+    assert.equal(conn.streamCount, 0);
+  });
+
+  test("a stream answered before the request ended: errors in what the client still sends are stream errors (§5.1, §6.9, §8.1)", () => {
+    const cases: [string, (c: TestClient) => Uint8Array, number][] = [
+      [
+        "WINDOW_UPDATE of 0",
+        (c) =>
+          c.build((w) => {
+            writeFrameHeader(w, 4, FrameType.WINDOW_UPDATE, 0, 1);
+            w.bytes(new Uint8Array(4));
+          }),
+        ErrorCode.PROTOCOL_ERROR,
+      ],
+      [
+        "a window over 2^31-1",
+        (c) => c.build((w) => writeWindowUpdate(w, 1, 0x7fffffff)),
+        ErrorCode.FLOW_CONTROL_ERROR,
+      ],
+      [
+        "PRIORITY of 4 octets",
+        (c) =>
+          c.build((w) => {
+            writeFrameHeader(w, 4, FrameType.PRIORITY, 0, 1);
+            w.bytes(new Uint8Array(4));
+          }),
+        ErrorCode.FRAME_SIZE_ERROR,
+      ],
+      [
+        "a second HEADERS without END_STREAM",
+        (c) => c.headers(1, ["x-more", "1"], false),
+        ErrorCode.PROTOCOL_ERROR,
+      ],
+      ["a pseudo-header in trailers", (c) => c.headers(1, [":path", "/x"], true), ErrorCode.PROTOCOL_ERROR],
+      [
+        "DATA beyond the stream window",
+        (c) => c.build((w) => writeData(w, 1, new Uint8Array(16384), false)),
+        -1,
+      ],
+    ];
+    for (const [what, frame, code] of cases) {
+      const { conn, app, client, send, flush } = setup();
+      send(client.headers(1, GET, false));
+      conn.respond(1, [":status", "200", "grpc-status", "12"], true);
+      flush();
+      if (code === -1) {
+        // 65535 octets fill the window (the client has had no WINDOW_UPDATE for them yet)...
+        const fill = client.build((w) => {
+          for (let i = 0; i < 3; i++) writeData(w, 1, new Uint8Array(16384), false);
+          writeData(w, 1, new Uint8Array(16383), false);
+        });
+        // ... but they were discarded and returned at once, so the next frame fits
+        assert.ok(send(fill).some((f) => f.type === "window-update" && f.streamId === 1));
+        assert.equal(rst(send(frame(client)), 1), undefined, what);
+        continue;
+      }
+      const events = app.events.length;
+      assert.equal(rst(send(frame(client)), 1), code, what);
+      assert.equal(app.events.length, events, `${what}: the application was told again`);
+      assert.equal(conn.streamCount, 0);
+    }
+  });
+
+  test("a stream answered before the request ended: content-length still has to match (§8.1.1)", () => {
+    const { conn, client, send, flush } = setup();
+    send(client.headers(1, [...GET, "content-length", "100"], false));
+    conn.respond(1, [":status", "200", "grpc-status", "12"], true);
+    flush();
+    assert.equal(
+      rst(send(client.build((w) => writeData(w, 1, new Uint8Array(10), true))), 1),
+      ErrorCode.PROTOCOL_ERROR,
+    );
+  });
+
+  test("a stream answered before the request ended, then reset by the client: DATA on it is STREAM_CLOSED (§5.1)", () => {
+    const { conn, app, client, send, flush } = setup();
+    send(client.headers(1, GET, false));
+    conn.respond(1, [":status", "200", "grpc-status", "12"], true);
+    flush();
+    const events = app.events.length;
+    assert.deepEqual(send(client.build((w) => writeRstStream(w, 1, ErrorCode.CANCEL))), []);
+    assert.equal(app.events.length, events);
+    assert.equal(
+      rst(send(client.build((w) => writeData(w, 1, new Uint8Array(10), false))), 1),
+      ErrorCode.STREAM_CLOSED,
+    );
   });
 
   test("answering from inside onStreamOpen: the close is told once onStreamOpen has returned", () => {
@@ -226,8 +340,15 @@ describe("§5.1 stream states, §8.1 request and response", () => {
         ["open", 1, GET, endStream],
         ["close", 1, 0],
       ]);
-      assert.equal(frames[0]!.type, "headers");
-      assert.equal(rst(frames, 1), endStream ? undefined : ErrorCode.NO_ERROR);
+      assert.deepEqual(
+        frames.map((f) => f.type),
+        ["headers"],
+      );
+      // not ended by the client: the stream waits for its end, which tells the application nothing
+      assert.equal(conn.streamCount, endStream ? 0 : 1);
+      if (!endStream) send(client.build((w) => writeData(w, 1, new Uint8Array(5), true)));
+      assert.equal(app.events.length, 2);
+      assert.equal(conn.streamCount, 0);
     }
   });
 

@@ -30,7 +30,7 @@ import {
 } from "./connection-base.js";
 import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
 import { type RequestInfo, validateRequestHeaders, validateTrailers } from "./header-validation.js";
-import { STATE_CLOSED, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
+import { STATE_CLOSED, STATE_HALF_CLOSED_LOCAL, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
 
 /** Events of a server connection. `S` is the application's object for a stream. */
 export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
@@ -55,7 +55,10 @@ export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
  * and the server's own. A header list over `maxHeaderListSize` gets `headerListTooLargeResponse`.
  */
 export interface ServerConnectionOptions extends ConnectionOptionsBase {
-  /** SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100. */
+  /**
+   * SETTINGS_MAX_CONCURRENT_STREAMS: streams past it are refused (REFUSED_STREAM). Default 100.
+   * `Infinity`: no limit, and none advertised (the protocol's initial value is unlimited, §6.5.2).
+   */
   maxConcurrentStreams?: number;
   /**
    * The response to a request whose header list exceeds `maxHeaderListSize` (a complete header
@@ -74,8 +77,12 @@ export interface ServerConnectionOptions extends ConnectionOptionsBase {
 }
 
 /*
- * A server's streams never stay "half-closed (local)": once our side ends, the stream closes,
- * with RST_STREAM NO_ERROR when the client is still sending (§8.1).
+ * A stream answered before the client ended its side (a gRPC trailers-only error, say) stays
+ * "half-closed (local)" until the client ends or resets it: the application is told of its close
+ * at once and reads nothing more, but what the client still sends is checked as in any other
+ * state (§5.1, §6, §8.1) and then discarded, its octets returned to the windows. No RST_STREAM
+ * NO_ERROR is sent, which §8.1 allows: after one, §5.1 would have us ignore whatever the client
+ * had in flight, errors in it included. gRPC clients end or reset their side as the status arrives.
  */
 
 /** The opaque data of the PING that marks the end of a shutdown's first phase. */
@@ -101,9 +108,10 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     this.tooLargeResponse = options.headerListTooLargeResponse ?? [":status", "431"];
     this.maxResetBudget = options.resetBudget ?? 1000;
     this.resetBudget = this.maxResetBudget;
-    checkRange("maxConcurrentStreams", this.maxConcurrentStreams, 0, 0xffffffff);
+    const unlimited = maxConcurrentStreams === Number.POSITIVE_INFINITY;
+    if (!unlimited) checkRange("maxConcurrentStreams", maxConcurrentStreams, 0, 0xffffffff);
     // The server connection preface: SETTINGS first (§3.4), then the connection window.
-    this.writeLocalSettings([SettingId.MAX_CONCURRENT_STREAMS, this.maxConcurrentStreams]);
+    this.writeLocalSettings(unlimited ? [] : [SettingId.MAX_CONCURRENT_STREAMS, maxConcurrentStreams]);
   }
 
   // ---- FrameHandler ----
@@ -167,12 +175,12 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     this.streams.add(stream);
     this.activeStreams++;
     stream.user = this.app.onStreamOpen(streamId, fields, endStream);
-    stream.opened = true;
-    if (stream.state === STATE_CLOSED) {
+    if (stream.state === STATE_CLOSED || stream.state === STATE_HALF_CLOSED_LOCAL) {
       // The application answered (or reset) the stream from inside onStreamOpen.
       this.app.onStreamClose(stream.user, stream.closeCode);
       return;
     }
+    stream.opened = true;
     if (endStream) this.app.onStreamEnd(stream.user);
   }
 
@@ -190,7 +198,7 @@ export class ServerConnection<S> extends ConnectionBase<S> {
       this.resetStream(s, ErrorCode.PROTOCOL_ERROR);
       return;
     }
-    this.app.onStreamTrailers(s.user!, fields);
+    if (s.opened) this.app.onStreamTrailers(s.user!, fields);
     if (s.state !== STATE_CLOSED) this.remoteEnded(s);
   }
 
@@ -235,6 +243,10 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   }
 
   protected remoteEnded(s: Stream<S>): void {
+    if (s.state === STATE_HALF_CLOSED_LOCAL) {
+      this.closeStream(s, ErrorCode.NO_ERROR, ClosedHow.ENDED);
+      return;
+    }
     s.state = STATE_HALF_CLOSED_REMOTE;
     this.app.onStreamEnd(s.user!);
   }
@@ -244,9 +256,13 @@ export class ServerConnection<S> extends ConnectionBase<S> {
       this.closeStream(s, ErrorCode.NO_ERROR, ClosedHow.ENDED);
       return;
     }
-    // The client is still sending: the response is complete, so tell it to stop (§8.1).
-    writeRstStream(this.out, s.id, ErrorCode.NO_ERROR);
-    this.closeStream(s, ErrorCode.NO_ERROR, ClosedHow.RESET_BY_US);
+    // Answered while the client is still sending: half-closed (local), see the top of this file.
+    // The application is done with the stream (and told so: `opened` off, no more events).
+    s.state = STATE_HALF_CLOSED_LOCAL;
+    if (s.opened) {
+      s.opened = false;
+      this.app.onStreamClose(s.user!, ErrorCode.NO_ERROR);
+    }
   }
 
   // ---- the application's side ----

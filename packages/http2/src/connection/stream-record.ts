@@ -46,7 +46,10 @@ export class Stream<S> {
   queued = 0;
   inSendList = false;
   needDrain = false;
-  /** `user` is set, and events can be told. */
+  /**
+   * `user` is set, and events can be told. Off again on a server's stream answered before the
+   * request ended: the application was told its close, and what the client still sends is discarded.
+   */
   opened = false;
   /** Closed before `opened`: the code to tell once it is. */
   closeCode = 0;

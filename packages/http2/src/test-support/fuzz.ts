@@ -784,6 +784,9 @@ class ClientShadow implements FrameHandler {
   settings = 0;
   readonly pings = new Set<string>();
   maxStreamId = 0;
+  /** Chunks read so far, and in which one the client ended each stream (END_STREAM). */
+  private chunks = 0;
+  private readonly endedIn = new Map<number, number>();
   private readonly parser = new FrameParser(this, {
     role: "server",
     maxFrameSize: 16777215,
@@ -794,6 +797,7 @@ class ClientShadow implements FrameHandler {
   private broken = false;
 
   receive(chunk: Uint8Array): void {
+    this.chunks++;
     if (this.broken) return;
     let c = chunk;
     if (this.prefaceLeft > 0) {
@@ -811,11 +815,21 @@ class ClientShadow implements FrameHandler {
   private saw(streamId: number): void {
     if (streamId > this.maxStreamId) this.maxStreamId = streamId;
   }
-  onData(streamId: number): void {
-    this.saw(streamId);
+  /** The client ended `streamId` in a chunk before the last one read (the server has read that end). */
+  endedBefore(streamId: number): boolean {
+    const chunk = this.endedIn.get(streamId);
+    return chunk !== undefined && chunk < this.chunks;
   }
-  onHeaders(streamId: number): void {
+  private ended(streamId: number, endStream: boolean): void {
+    if (endStream && !this.endedIn.has(streamId)) this.endedIn.set(streamId, this.chunks);
+  }
+  onData(streamId: number, _data: Uint8Array, endStream: boolean): void {
     this.saw(streamId);
+    this.ended(streamId, endStream);
+  }
+  onHeaders(streamId: number, _block: Uint8Array, endStream: boolean): void {
+    this.saw(streamId);
+    this.ended(streamId, endStream);
   }
   onRstStream(streamId: number): void {
     this.saw(streamId);
@@ -939,7 +953,11 @@ class OutputChecker implements FrameHandler {
     // Frames on a stream we reset are ignored, but only as long as the bounded record of closed
     // streams remembers it: a stream forgotten (ids far apart share a slot) gets STREAM_CLOSED again.
     if (st === S_RESET && code !== 5) this.fail(`RST_STREAM twice on stream ${streamId}`);
-    if (st === S_ENDED && code !== 0) this.fail(`RST_STREAM ${code} on stream ${streamId} after its end`);
+    // After our END_STREAM a stream the client still sends on is half-closed (local), and an error
+    // in what it sends is reset; once the client's END_STREAM has been read too, it is closed (in
+    // the chunk that carries that end, the error may have come before it).
+    if (st === S_ENDED && code !== 0 && this.shadow.endedBefore(streamId))
+      this.fail(`RST_STREAM ${code} on stream ${streamId} after both ends`);
     if (streamId > this.shadow.maxStreamId)
       this.fail(`RST_STREAM on stream ${streamId}, never opened by the client`);
     this.streams.set(streamId, S_RESET);

@@ -103,3 +103,13 @@ export function engineConnectionOptions(
   }
   return { ...base, initialWindowSize: option, connectionWindowSize: Math.max(option, CONNECTION_WINDOW) };
 }
+
+/**
+ * A server's SETTINGS_MAX_CONCURRENT_STREAMS from its `maxConcurrentStreams` option, or undefined
+ * when there is no limit (none given, or 2^32-1 and more): then none is advertised, as the
+ * protocol's initial value is already unlimited (RFC 9113 §6.5.2), and a peer that would open
+ * streams up to an advertised 2^32-1 (a conformance checker does) never stops.
+ */
+export function advertisedStreamLimit(option: number | undefined): number | undefined {
+  return option === undefined || option >= 0xffffffff ? undefined : option;
+}

@@ -15,7 +15,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import type { HeaderFields } from "@grpc-ts/core/protocol";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
-import { engineConnectionOptions } from "./engine.js";
+import { advertisedStreamLimit, engineConnectionOptions } from "./engine.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import type { EngineListenOptions, ListenTarget } from "./node-server.js";
@@ -92,6 +92,7 @@ export function listenGrpcTsHttp2(
     );
     listener.on("tlsClientError", () => {});
   }
+  options.connectionLimit?.guard(listener);
 
   const engine: ServerEngine = {
     stopAccepting: () => closeListener(listener),
@@ -137,7 +138,7 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
     this.peer = peerOf(socket);
     this.tls = tlsInfoOf(socket);
     this.conn = new ServerConnection<H2Stream>(this, {
-      maxConcurrentStreams: Math.min(options.maxConcurrentStreams ?? 4_294_967_295, 4_294_967_295),
+      maxConcurrentStreams: advertisedStreamLimit(options.maxConcurrentStreams) ?? Number.POSITIVE_INFINITY,
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
       ...engineConnectionOptions(options.flowControlWindow, "server"),

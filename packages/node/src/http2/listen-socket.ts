@@ -1,4 +1,4 @@
-import type { Server as NetServer } from "node:net";
+import type { Server as NetServer, Socket } from "node:net";
 import type { ListenTarget } from "./node-server.js";
 
 /**
@@ -27,4 +27,42 @@ export function closeListener(listener: NetServer): Promise<void> {
     if (!listener.listening) resolve();
     else listener.close(() => resolve());
   });
+}
+
+/**
+ * A server's `maxConnections`: the connections open at once over all its listeners (HTTP/2 and
+ * HTTP/1.1 alike, either engine). One over the limit is closed as soon as it is accepted (a FIN,
+ * before any byte is read or written, before TLS too): the client's connection attempt fails
+ * before the server's HTTP/2 preface, so gRPC clients report UNAVAILABLE and back off before they
+ * try again, as for a server they cannot reach (C-core's limit on incoming connections, and
+ * net.Server's `maxConnections`, refuse the same way). An HTTP/2 GOAWAY instead would first make
+ * the connection look established, after which clients reconnect at once, without backoff.
+ */
+export class ConnectionLimit {
+  readonly max: number;
+  private open = 0;
+
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`maxConnections must be a positive integer, not ${String(max)}`);
+    this.max = max;
+  }
+
+  /** Connections counted now. */
+  get count(): number {
+    return this.open;
+  }
+
+  /** Counts the connections `listener` accepts, and closes those over the limit at once. */
+  guard(listener: NetServer): void {
+    // Before the engine's own handler (and before a TLS server wraps the socket).
+    listener.prependListener("connection", (socket: Socket) => {
+      if (this.open >= this.max) {
+        socket.destroy();
+        return;
+      }
+      this.open++;
+      socket.once("close", () => this.open--);
+    });
+  }
 }

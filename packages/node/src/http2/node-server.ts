@@ -3,8 +3,8 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { TlsInfo } from "@grpc-ts/core";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
 import { joined } from "../alloc.js";
-import type { FlowControlWindow } from "./engine.js";
-import { bindListener, closeListener } from "./listen-socket.js";
+import { advertisedStreamLimit, type FlowControlWindow } from "./engine.js";
+import { bindListener, type ConnectionLimit, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
 import { sniffHttpVersion } from "./protocol-sniff.js";
@@ -29,6 +29,8 @@ export interface EngineListenOptions {
   readonly stallTimeoutMs?: number;
   /** Receive windows (engine.ts); node:http2 takes a fixed stream window from it. */
   readonly flowControlWindow?: FlowControlWindow;
+  /** The server's `maxConnections`, shared by all its listeners. */
+  readonly connectionLimit?: ConnectionLimit;
   readonly onStream: (stream: ServerStream) => void;
 }
 
@@ -46,8 +48,10 @@ export function listenNodeHttp2(
   target: ListenTarget,
   options: EngineListenOptions,
 ): Promise<{ engine: ServerEngine; port: number }> {
+  const streamLimit = advertisedStreamLimit(options.maxConcurrentStreams);
   const settings: http2.Settings = {
-    maxConcurrentStreams: options.maxConcurrentStreams ?? 4_294_967_295,
+    // left out when unlimited: node:http2 then advertises none (it would send 2^32-1)
+    ...(streamLimit === undefined ? {} : { maxConcurrentStreams: streamLimit }),
     maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
     ...(typeof options.flowControlWindow === "number"
       ? { initialWindowSize: options.flowControlWindow }
@@ -95,6 +99,7 @@ export function listenNodeHttp2(
           }),
         )
       : server;
+  options.connectionLimit?.guard(listener);
 
   const engine: ServerEngine = {
     stopAccepting: () => closeListener(listener),

@@ -17,6 +17,7 @@ import {
   resolveEngine,
 } from "../http2/engine.js";
 import { listenGrpcTsHttp2 } from "../http2/grpc-ts-server.js";
+import { ConnectionLimit } from "../http2/listen-socket.js";
 import { listenNodeHttp2, type ServerTlsOptions } from "../http2/node-server.js";
 import type { ServerEngine } from "../http2/seam.js";
 import { parseListenAddress } from "./listen-address.js";
@@ -35,8 +36,18 @@ export interface ServerOptions {
   readonly responseCompression?: string;
   /** Wraps every handler; the first is outermost. */
   readonly interceptors?: readonly ServerInterceptor[];
-  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
+  /**
+   * HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection: streams past it are refused. Default
+   * unlimited, and then (as for 2^32-1 or more) none is advertised.
+   */
   readonly maxConcurrentStreams?: number;
+  /**
+   * Connections open at once, over all the addresses listened on (HTTP/1.1 ones for gRPC-Web
+   * too). One over it is closed as soon as it is accepted, before any byte is read or written:
+   * its client's connection attempt fails, so gRPC clients report UNAVAILABLE and retry later
+   * with backoff, and the connections already open go on. Default unlimited.
+   */
+  readonly maxConnections?: number;
   /**
    * Slow-reader guard of our engine (`grpc-ts`): a connection whose responses have waited this
    * long on a client that neither opened its flow-control window for any of them nor read its
@@ -101,6 +112,8 @@ export function createServer(options: ServerOptions = {}): Server {
   const interceptors = options.interceptors ?? [];
   const engineName = resolveEngine(options.engine);
   checkFlowControlWindow(options.flowControlWindow);
+  const connectionLimit =
+    options.maxConnections === undefined ? undefined : new ConnectionLimit(options.maxConnections);
   const engines: ServerEngine[] = [];
   const calls = createCallHandler({
     router,
@@ -164,6 +177,7 @@ export function createServer(options: ServerOptions = {}): Server {
           ? {}
           : { maxConcurrentStreams: options.maxConcurrentStreams }),
         ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+        ...(connectionLimit === undefined ? {} : { connectionLimit }),
         ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
       });
       engines.push(engine);

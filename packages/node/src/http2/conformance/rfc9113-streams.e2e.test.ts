@@ -488,6 +488,23 @@ describe("RFC 9113 §3-§5 on the grpc-ts engine (h2-probe.py)", { skip: skipWit
     ]);
   });
 
+  describe("§5.1.2 and §6.5.2 no stream limit configured", () => {
+    probeCases(port, [
+      {
+        name: "SETTINGS_MAX_CONCURRENT_STREAMS is not advertised (unlimited is its initial value), and streams are not refused",
+        steps: [
+          hello(),
+          ...Array.from({ length: 150 }, (_, i) => headers(1 + 2 * i, grpcFields(GRPC_CLIENT_STREAM))),
+          sync(),
+        ],
+        expect: all(accepted(), (r) => {
+          const ids = framesOf(r, "SETTINGS")[0]!.settings!.map(([id]) => id);
+          assert.ok(!ids.includes(S.MAX_CONCURRENT_STREAMS), `advertised: ${JSON.stringify(ids)}`);
+        }),
+      },
+    ]);
+  });
+
   describe("§5.1.2 stream concurrency", () => {
     let limited: ServerHandle;
     before(async () => {
