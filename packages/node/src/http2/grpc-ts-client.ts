@@ -75,7 +75,7 @@ class GrpcTsClientConnection
     );
     const socket = connectSocket(options);
     this.socket = socket;
-    this.driver = new SocketDriver(socket, this.conn, this, CLOSE_GRACE_MS);
+    this.driver = new SocketDriver(socket, this.conn, this, "client", CLOSE_GRACE_MS);
     socket.once(options.tls === undefined ? "connect" : "secureConnect", () => this.connectedSocket());
   }
 

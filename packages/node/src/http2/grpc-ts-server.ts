@@ -144,7 +144,7 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
       ...engineConnectionOptions(options.flowControlWindow, "server"),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    this.driver = new SocketDriver(socket, this.conn, this);
+    this.driver = new SocketDriver(socket, this.conn, this, "server");
     this.driver.start(); // our SETTINGS
     socket.resume(); // the plaintext sniffer leaves it paused, its first bytes put back
   }

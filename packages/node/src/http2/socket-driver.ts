@@ -21,9 +21,15 @@ import { type SocketDrainWaiter, SocketDrainWaiters } from "./socket-drain.js";
 /** How long the peer has to acknowledge our SETTINGS (RFC 9113 §6.5.3). */
 const SETTINGS_TIMEOUT_MS = 10_000;
 /**
- * Output the socket holds for a peer that is not reading it, past which we stop reading that peer
- * (every frame it sends may need an answer: PING and SETTINGS acknowledgements, responses), until
- * the socket drains. So a peer that sends and never reads holds a bounded amount of our memory.
+ * Output the socket holds for a peer that is not reading it, past which a server stops reading
+ * that peer (every frame it sends may need an answer: PING and SETTINGS acknowledgements,
+ * responses), until the socket drains. So a client that sends and never reads holds a bounded
+ * amount of a server's memory. A client never stops reading for this: its output is its own
+ * requests, whose writers already wait for the socket (socket-drain.ts), and the few frames a
+ * server provokes (acknowledgements) are bounded by the flood budget. Were both sides to stop
+ * reading while both had more than this to send, neither would read again: a deadlock seen with
+ * the interop concurrency case (1000 calls of 300 KB each way) once a client's windows let the
+ * server send 4 MiB per stream.
  */
 export const MAX_SOCKET_BACKLOG = 1 << 20;
 
@@ -73,8 +79,18 @@ export class SocketDriver {
   private readPaused = false;
   private settingsTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(socket: Socket, conn: DrivenConnection, owner: SocketDriverOwner, closeGraceMs?: number) {
+  /** The server side: reading pauses while the socket holds more than MAX_SOCKET_BACKLOG. */
+  private readonly pausesReading: boolean;
+
+  constructor(
+    socket: Socket,
+    conn: DrivenConnection,
+    owner: SocketDriverOwner,
+    side: "client" | "server",
+    closeGraceMs?: number,
+  ) {
     this.socket = socket;
+    this.pausesReading = side === "server";
     this.conn = conn;
     this.owner = owner;
     this.closeGraceMs = closeGraceMs;
@@ -133,7 +149,7 @@ export class SocketDriver {
       }
       return;
     }
-    if (socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
+    if (this.pausesReading && socket.writableLength > MAX_SOCKET_BACKLOG && !this.readPaused) {
       // The peer sends faster than it reads what we answer: stop reading until it catches up.
       this.readPaused = true;
       socket.pause();
