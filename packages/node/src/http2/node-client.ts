@@ -2,7 +2,10 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { addAbortSignal } from "node:stream";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
+import { Keepalive } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
+import { keepaliveTimedOut } from "./keepalive-error.js";
+import { nodeTimers } from "./node-timers.js";
 import { fieldsFromRaw } from "./raw-headers.js";
 import { closeError } from "./reset-code.js";
 import type {
@@ -39,16 +42,47 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
     // large calls share the connection; flow control bounds the memory instead, as in grpc-js.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
   });
-  return new NodeClientConnection(session, listener);
+  return new NodeClientConnection(session, listener, options);
 }
 
 class NodeClientConnection implements ClientConnection {
   readonly #session: http2.ClientHttp2Session;
   #active = 0;
   #error: Error | undefined;
+  readonly #keepalive: Keepalive | undefined;
 
-  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener) {
+  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener, options: ConnectOptions) {
     this.#session = session;
+    const k = options.keepalive;
+    if (k !== undefined) {
+      const self = this;
+      this.#keepalive = new Keepalive(
+        {
+          get bytesRead() {
+            return (session.socket as net.Socket | undefined)?.bytesRead ?? 0;
+          },
+          get activeStreams() {
+            return self.#active;
+          },
+          sendPing: () => {
+            if (session.destroyed || session.closed) return;
+            try {
+              session.ping((error) => {
+                if (error === null) this.#keepalive?.acked();
+              });
+            } catch {
+              // Closing: its close stops the keepalive.
+            }
+          },
+          timedOut: () => {
+            // Destroyed with the error, its streams end with it: UNAVAILABLE, "keepalive timed out".
+            session.destroy(keepaliveTimedOut(k.timeoutMs));
+          },
+        },
+        nodeTimers,
+        k,
+      );
+    }
     // Ready once the server's SETTINGS arrive, not when the socket (or TLS) connects: a peer that
     // does not speak HTTP/2, or a TLS 1.3 server that rejects our certificate after the handshake,
     // then fails the connection attempt instead of the first calls on it.
@@ -56,13 +90,19 @@ class NodeClientConnection implements ClientConnection {
       // An idle connection does not keep the process alive; a connecting one does, since calls
       // may be waiting for it (each stream refs the session while it is open).
       if (this.#active === 0) session.unref();
+      this.#keepalive?.start();
       listener.onConnect();
     });
-    session.on("goaway", (code: number) => listener.onGoAway(code));
+    session.on("goaway", (code: number, _last: number, data?: Buffer) =>
+      listener.onGoAway(code, data?.toString("latin1")),
+    );
     session.on("error", (e: Error) => {
       this.#error = e;
     });
-    session.on("close", () => listener.onClose(this.#error));
+    session.on("close", () => {
+      this.#keepalive?.stop();
+      listener.onClose(this.#error);
+    });
   }
 
   get activeStreams(): number {
@@ -76,6 +116,7 @@ class NodeClientConnection implements ClientConnection {
   request(fields: HeaderFields, l: ClientStreamListener): ClientStream {
     const req = this.#session.request(fieldsToObject(fields), { endStream: false });
     if (this.#active++ === 0) this.#session.ref();
+    this.#keepalive?.streamOpened();
     let error: Error | undefined;
     req.on("response", (h: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
       l.onHeaders(fieldsFromRaw(raw, h as InHeaders)),
