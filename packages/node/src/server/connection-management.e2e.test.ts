@@ -8,6 +8,7 @@ import { after, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   aborted,
+  createEchoService,
   type Deferred,
   deferred,
   Echo,
@@ -84,14 +85,7 @@ describe(`server connection management (${engine} engine)`, () => {
     const server = await startServer({
       server: { engine, ...options },
       setup: (s) => {
-        s.add(Echo, {
-          ...impl,
-          serverStream: async function* () {},
-          clientStream: async () => ({}),
-          bidi: async function* (requests) {
-            for await (const r of requests) yield { message: r.message };
-          },
-        } as ServiceImpl<typeof Echo>);
+        s.add(Echo, { ...createEchoService(), ...impl });
       },
     });
     cleanups.push(() => {
@@ -283,6 +277,19 @@ describe(`server connection management (${engine} engine)`, () => {
       const g = await c.waitFor(isGoAway, 5000, "GOAWAY");
       assert.equal(g.type === "goaway" && g.code, ENHANCE_YOUR_CALM);
     });
+  });
+
+  it("a download to our channel, with its BDP probes (our engine's adaptive windows), is never cut off", async () => {
+    const { server } = await start({});
+    const channel = createChannel(server.target);
+    cleanups.push(() => channel.close());
+    let octets = 0;
+    for await (const r of createClient(Echo, channel).serverStream({
+      payload: new Uint8Array(64 * 1024),
+      count: 160,
+    }))
+      octets += r.payload.length;
+    assert.equal(octets, 160 * 64 * 1024);
   });
 
   describe("max_idle", () => {
