@@ -30,14 +30,8 @@ The Echo stubs are generated from packages/testing/src/proto/echo.proto at start
 python3-grpc-tools, into a temporary folder removed at exit.
 """
 
-import atexit
-import importlib
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent import futures
@@ -45,36 +39,15 @@ from concurrent import futures
 import grpc
 
 import common
+import stubs
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "packages", "testing", "src", "proto"))
 PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts"
 PUSHBACK = "grpc-retry-pushback-ms"
 # How long a hung attempt waits for its cancellation before giving up (a bound, never reached).
 HANG_LIMIT_S = 60
 
 
-def load_echo():
-    """Returns (echo_pb2, echo_pb2_grpc), generated from echo.proto into a temporary folder."""
-    out_dir = tempfile.mkdtemp(prefix="grpc-ts-retry-py-")
-    atexit.register(shutil.rmtree, out_dir, True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "grpc_tools.protoc",
-        "-I" + PROTO_DIR,
-        "--python_out=" + out_dir,
-        "--grpc_python_out=" + out_dir,
-        os.path.join(PROTO_DIR, "echo.proto"),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    if done.returncode != 0:
-        sys.exit("retry_server: grpc_tools.protoc failed: " + done.stderr)
-    sys.path.insert(0, out_dir)
-    return importlib.import_module("echo_pb2"), importlib.import_module("echo_pb2_grpc")
-
-
-echo_pb2, echo_pb2_grpc = load_echo()
+echo_pb2, echo_pb2_grpc = stubs.load_echo()
 
 
 class Record:

@@ -1,4 +1,5 @@
-"""Generates and imports the Python stubs of the interop protos.
+"""Generates and imports the Python stubs of the interop protos (`load`), and of the tests' Echo
+service (`load_echo`, from packages/testing/src/proto/echo.proto).
 
 The protos come from Debian's grpc-proto (/usr/share/grpc-proto, or $GRPC_PROTO_DIR). A Python
 package named `grpc.testing` would collide with the `grpc` runtime package, so the files are copied
@@ -61,3 +62,28 @@ def load():
     test_pb2 = importlib.import_module(PACKAGE + ".test_pb2")
     test_pb2_grpc = importlib.import_module(PACKAGE + ".test_pb2_grpc")
     return empty_pb2, messages_pb2, test_pb2, test_pb2_grpc
+
+
+ECHO_PROTO_DIR = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "packages", "testing", "src", "proto")
+)
+
+
+def load_echo():
+    """Returns (echo_pb2, echo_pb2_grpc), generated from the tests' echo.proto into a temporary folder."""
+    out_dir = tempfile.mkdtemp(prefix="grpc-ts-echo-py-")
+    atexit.register(shutil.rmtree, out_dir, True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        "-I" + ECHO_PROTO_DIR,
+        "--python_out=" + out_dir,
+        "--grpc_python_out=" + out_dir,
+        os.path.join(ECHO_PROTO_DIR, "echo.proto"),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        sys.exit("interop peer: grpc_tools.protoc failed: " + done.stderr)
+    sys.path.insert(0, out_dir)
+    return importlib.import_module("echo_pb2"), importlib.import_module("echo_pb2_grpc")

@@ -8,7 +8,21 @@ export {
   type ClientConnectionOptions,
   type ClientStreamHandle,
 } from "./connection/client-connection.js";
+export {
+  ConnectionLifetime,
+  type ConnectionLifetimeOptions,
+  jitteredAge,
+  type LifetimeHost,
+} from "./connection/connection-lifetime.js";
 export type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection/connection-options.js";
+export { Keepalive, type KeepaliveHost, type KeepaliveOptions, type Timers } from "./connection/keepalive.js";
+export {
+  IDLE_PING_INTERVAL_MS,
+  MAX_PING_STRIKES,
+  type PingPolicy,
+  PingStrikes,
+  TOO_MANY_PINGS,
+} from "./connection/ping-strikes.js";
 export {
   ServerConnection,
   type ServerConnectionListener,

@@ -58,6 +58,7 @@ export type {
 } from "./client/balancer/balancer.js";
 export {
   type Channel,
+  type ChannelKeepaliveOptions,
   type ChannelOptions,
   type ConnectivityState,
   createChannel,
@@ -73,6 +74,7 @@ export type {
   ResolverResult,
 } from "./client/resolver/resolver.js";
 export { defaultCompressions, deflate, gzip } from "./compression.js";
+export type { ServerKeepaliveOptions } from "./http2/connection-policy.js";
 export type { EngineName, FlowControlWindow } from "./http2/engine.js";
 export type { ClientTlsOptions, ConnectAddress } from "./http2/node-client.js";
 export type { ServerTlsOptions } from "./http2/node-server.js";
@@ -81,5 +83,11 @@ export {
   type RouterTransportOptions,
   type RouterTransportServices,
 } from "./memory/router-transport.js";
-export { createServer, type ListenOptions, type Server, type ServerOptions } from "./server/server.js";
+export {
+  createServer,
+  type ListenOptions,
+  type Server,
+  type ServerOptions,
+  type ShutdownOptions,
+} from "./server/server.js";
 export { VERSION } from "./version.js";

@@ -111,6 +111,10 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   private readonly bdp: BdpEstimator | undefined;
   /** A probe PING is to go out at the end of this batch of output (see `sendProbe`). */
   private bdpPingDue = false;
+  /** The GOAWAY debug data of the connection error about to be thrown, when not its message. */
+  protected failureDebugData: string | undefined;
+  /** Header blocks (and empty DATA frames) written, for `framesSentMark`. */
+  private headerBlocksSent = 0;
 
   constructor(
     listener: ConnectionListenerBase<S>,
@@ -212,6 +216,8 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   protected connectionWindowFloor(_streamWindow: number): number {
     return 0;
   }
+  /** A PING (not an ACK) from the peer, before it is answered: throw to end the connection. */
+  protected pingReceived(): void {}
 
   // ---- state for the caller ----
 
@@ -271,6 +277,14 @@ export abstract class ConnectionBase<S> implements FrameHandler {
   /** DATA octets sent, ever: whether a connection with output waiting makes progress. */
   get dataOctetsSent(): number {
     return this.sender.octetsSent;
+  }
+
+  /**
+   * A count that grows with every HEADERS and DATA frame sent (header blocks and empty DATA
+   * frames counted, DATA with content by its octets): only its changes mean anything.
+   */
+  protected get framesSentMark(): number {
+    return this.headerBlocksSent + this.sender.octetsSent;
   }
 
   // ---- input ----
@@ -449,6 +463,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     this.checkFirstFrame();
     if (!ack) {
       this.flood.spend("PING frames");
+      this.pingReceived();
       writePing(this.out, payload, true);
       return;
     }
@@ -652,6 +667,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
     endStream: boolean,
     flags: ArrayLike<number> | undefined,
   ): void {
+    this.headerBlocksSent++;
     const start = beginHeaders(this.out);
     this.encoder.encode(this.out, fields, flags);
     endHeaders(this.out, start, streamId, endStream, this.peerMaxFrameSize);
@@ -676,6 +692,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
         }
         this.writeHeaderBlock(s.id, s.trailers, true, s.trailerFlags);
       } else {
+        this.headerBlocksSent++;
         writeData(this.out, s.id, EMPTY, true);
       }
       this.localEnded(s);
@@ -736,7 +753,7 @@ export abstract class ConnectionBase<S> implements FrameHandler {
 
   protected fail(error: Http2Error): void {
     if (this.phase === CONN_CLOSED) return;
-    const debug = error.message.slice(0, 200);
+    const debug = this.failureDebugData ?? error.message.slice(0, 200);
     writeGoAway(
       this.out,
       this.lastPeerStreamId,

@@ -30,6 +30,7 @@ import {
 } from "./connection-base.js";
 import type { ConnectionListenerBase, ConnectionOptionsBase } from "./connection-options.js";
 import { type RequestInfo, validateRequestHeaders, validateTrailers } from "./header-validation.js";
+import { type PingPolicy, PingStrikes, TOO_MANY_PINGS } from "./ping-strikes.js";
 import { STATE_CLOSED, STATE_HALF_CLOSED_LOCAL, STATE_HALF_CLOSED_REMOTE, Stream } from "./stream-record.js";
 
 /** Events of a server connection. `S` is the application's object for a stream. */
@@ -48,6 +49,8 @@ export interface ServerConnectionListener<S> extends ConnectionListenerBase<S> {
   onStreamEnd(stream: S): void;
   /** The client sent GOAWAY. */
   onGoAway(lastStreamId: number, errorCode: number, debugData: Uint8Array): void;
+  /** The client answered a `ping` of ours (e.g. a keepalive) with these 8 octets. */
+  onPingAck?(payload: Uint8Array): void;
 }
 
 /**
@@ -74,6 +77,13 @@ export interface ServerConnectionOptions extends ConnectionOptionsBase {
    * is, after this many. Default 1000.
    */
   resetBudget?: number;
+  /**
+   * Keepalive enforcement (gRFC A8, ping-strikes.ts): the client's PINGs that come sooner than
+   * this allows are strikes, and the third ends the connection with GOAWAY ENHANCE_YOUR_CALM
+   * `too_many_pings`; a PING after HEADERS or DATA we sent is always allowed. Needs `clock`.
+   * Default: none (only the flood budget limits PINGs).
+   */
+  pingPolicy?: PingPolicy;
 }
 
 /*
@@ -99,6 +109,10 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   private readonly tooLargeResponse: readonly string[];
   private readonly maxResetBudget: number;
   private resetBudget: number;
+  private readonly pingStrikes: PingStrikes | undefined;
+  private readonly clock: (() => number) | undefined;
+  /** The debug data of our shutdown's GOAWAYs. */
+  private goAwayDebug: Uint8Array | undefined;
 
   constructor(listener: ServerConnectionListener<S>, options: ServerConnectionOptions = {}) {
     const maxConcurrentStreams = options.maxConcurrentStreams ?? 100;
@@ -108,6 +122,11 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     this.tooLargeResponse = options.headerListTooLargeResponse ?? [":status", "431"];
     this.maxResetBudget = options.resetBudget ?? 1000;
     this.resetBudget = this.maxResetBudget;
+    this.clock = options.clock;
+    if (options.pingPolicy !== undefined) {
+      if (options.clock === undefined) throw new RangeError("pingPolicy needs a clock");
+      this.pingStrikes = new PingStrikes(options.pingPolicy);
+    }
     const unlimited = maxConcurrentStreams === Number.POSITIVE_INFINITY;
     if (!unlimited) checkRange("maxConcurrentStreams", maxConcurrentStreams, 0, 0xffffffff);
     // The server connection preface: SETTINGS first (§3.4), then the connection window.
@@ -231,7 +250,20 @@ export class ServerConnection<S> extends ConnectionBase<S> {
   }
 
   protected override pingAcked(payload: Uint8Array): void {
-    if (this.phase === CONN_GOAWAY_PENDING && equalBytes(payload, SHUTDOWN_PING)) this.finishShutdown();
+    if (equalBytes(payload, SHUTDOWN_PING)) {
+      if (this.phase === CONN_GOAWAY_PENDING) this.finishShutdown();
+      return;
+    }
+    this.app.onPingAck?.(payload);
+  }
+
+  protected override pingReceived(): void {
+    const strikes = this.pingStrikes;
+    if (strikes !== undefined && !strikes.received(this.clock!(), this.activeStreams, this.framesSentMark)) {
+      // The debug data is exactly `too_many_pings`: what tells a gRPC client to ping less (A8).
+      this.failureDebugData = TOO_MANY_PINGS;
+      throw new Http2Error(ErrorCode.ENHANCE_YOUR_CALM, TOO_MANY_PINGS);
+    }
   }
 
   protected override fail(error: Http2Error): void {
@@ -342,12 +374,14 @@ export class ServerConnection<S> extends ConnectionBase<S> {
    * Graceful shutdown, first phase (§6.8): GOAWAY with the largest stream id, so the client stops
    * opening streams, and a PING. The ACK of that PING (or `finishShutdown`, when the caller's
    * timer runs out first) sends the final GOAWAY with the last stream id actually seen; the
-   * connection closes once the streams up to it are done.
+   * connection closes once the streams up to it are done. `debugData` (ASCII, e.g. `max_age`)
+   * goes in both GOAWAY frames.
    */
-  shutdown(): void {
+  shutdown(debugData?: string): void {
     if (this.phase !== CONN_OPEN) return;
     this.phase = CONN_GOAWAY_PENDING;
-    writeGoAway(this.out, MAX_STREAM_ID, ErrorCode.NO_ERROR);
+    if (debugData !== undefined) this.goAwayDebug = Uint8Array.from(debugData, (c) => c.charCodeAt(0) & 0xff);
+    writeGoAway(this.out, MAX_STREAM_ID, ErrorCode.NO_ERROR, this.goAwayDebug);
     writePing(this.out, SHUTDOWN_PING, false);
   }
 
@@ -358,7 +392,7 @@ export class ServerConnection<S> extends ConnectionBase<S> {
     try {
       this.phase = CONN_DRAINING;
       this.goAwayLastId = this.lastPeerStreamId;
-      writeGoAway(this.out, this.lastPeerStreamId, ErrorCode.NO_ERROR);
+      writeGoAway(this.out, this.lastPeerStreamId, ErrorCode.NO_ERROR, this.goAwayDebug);
       if (this.activeStreams === 0) this.closeGracefully();
     } finally {
       this.leave();

@@ -11,6 +11,7 @@ export type AppEvent =
   | ["drain", number]
   | ["close", number, number]
   | ["goaway", number, number]
+  | ["ping-ack", string]
   | ["connection-close", string | undefined];
 
 /** A server application for tests: records events; a stream is its id. */
@@ -45,6 +46,9 @@ export class RecordingApp implements ServerConnectionListener<number> {
   }
   onGoAway(lastStreamId: number, errorCode: number): void {
     this.push(["goaway", lastStreamId, errorCode]);
+  }
+  onPingAck(payload: Uint8Array): void {
+    this.push(["ping-ack", toHex(payload)]);
   }
   onConnectionClose(error: Http2Error | undefined): void {
     this.closedWith = error;

@@ -119,6 +119,23 @@ export interface ChannelOptions {
   readonly retryBufferBytes?: number;
   /** Request bytes all of the channel's calls keep for retries (default 16 MiB). */
   readonly channelRetryBufferBytes?: number;
+  /**
+   * Keepalive (gRFC A8): after `timeMs` without reading anything on a connection, send a PING;
+   * if nothing comes back within `timeoutMs` (default 20 000 ms), the connection is taken for
+   * dead: its calls fail with UNAVAILABLE ("keepalive timed out"), and the channel connects
+   * again. Off unless `timeMs` is set; at least 10 000 ms. Without `permitWithoutCalls`
+   * (default false) a connection with no call sends none. A server that finds the PINGs too
+   * frequent ends the connection with GOAWAY ENHANCE_YOUR_CALM `too_many_pings`: the channel
+   * then doubles its `timeMs` for its new connections, and says so on the console.
+   */
+  readonly keepalive?: ChannelKeepaliveOptions;
+}
+
+/** `ChannelOptions.keepalive`. */
+export interface ChannelKeepaliveOptions {
+  readonly timeMs?: number;
+  readonly timeoutMs?: number;
+  readonly permitWithoutCalls?: boolean;
 }
 
 export interface Channel extends Transport {
@@ -133,12 +150,23 @@ export interface Channel extends Transport {
   close(): void;
 }
 
-/** What a test may replace: the clock of every layer, the policies' randomness, the connections. */
+/**
+ * What a test may replace: the clock of every layer, the policies' randomness, the connections,
+ * the least keepalive time (to test keepalive without waiting 10 s), where warnings go.
+ */
 export interface ChannelInternals {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly connector?: Connector;
+  readonly keepaliveMinTimeMs?: number;
+  readonly log?: (message: string) => void;
 }
+
+/** The least keepalive time (A8; grpc-go's floor too). */
+export const KEEPALIVE_MIN_TIME_MS = 10_000;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
+/** What doubling the keepalive time stops at (the longest Node timer). */
+const KEEPALIVE_MAX_TIME_MS = 2 ** 31 - 1;
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
 /** Paths whose call plans a channel keeps; past this many, further paths are looked up each time. */
@@ -200,6 +228,12 @@ export function createChannelWith(
   const engineName = resolveEngine(options.engine);
   checkFlowControlWindow(options.flowControlWindow);
   const connectHttp2 = engineName === "grpc-ts" ? connectGrpcTsHttp2 : connectNodeHttp2;
+  const log = internals.log ?? ((message: string) => console.warn(message));
+  /** The keepalive of new connections (its time doubles on `too_many_pings`); undefined: off. */
+  const keepaliveMinTimeMs = internals.keepaliveMinTimeMs ?? KEEPALIVE_MIN_TIME_MS;
+  const keepalive = keepaliveOf(options.keepalive, keepaliveMinTimeMs);
+  if (keepalive !== undefined && keepalive.timeMs > options.keepalive!.timeMs!)
+    log(`grpc-ts: ${target}: keepalive.timeMs raised to the minimum of ${keepalive.timeMs} ms`);
   const codecName = options.codec ?? "proto";
   const maxReceive = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
   const maxSend = options.maxSendMessageBytes ?? Number.POSITIVE_INFINITY;
@@ -229,9 +263,18 @@ export function createChannelWith(
             ...(options.flowControlWindow === undefined
               ? {}
               : { flowControlWindow: options.flowControlWindow }),
+            ...(keepalive === undefined ? {} : { keepalive: { ...keepalive } }),
           },
           listener,
         )),
+    onTooManyPings(subchannel) {
+      if (keepalive === undefined) return;
+      const was = keepalive.timeMs;
+      keepalive.timeMs = Math.min(was * 2, KEEPALIVE_MAX_TIME_MS);
+      log(
+        `grpc-ts: ${target}: ${subchannel.name} sent GOAWAY ENHANCE_YOUR_CALM "too_many_pings": keepalive time doubled from ${was} to ${keepalive.timeMs} ms for new connections`,
+      );
+    },
   });
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 
@@ -668,6 +711,26 @@ export function createChannelWith(
     },
   };
   return channel;
+}
+
+/** The channel's keepalive, checked, with its defaults and floor (undefined: off). */
+function keepaliveOf(
+  k: ChannelKeepaliveOptions | undefined,
+  minTimeMs: number,
+): { timeMs: number; readonly timeoutMs: number; readonly permitWithoutCalls: boolean } | undefined {
+  if (k === undefined || k.timeMs === undefined || k.timeMs === Number.POSITIVE_INFINITY) return undefined;
+  const timeoutMs = k.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
+  if (typeof k.timeMs !== "number" || !(k.timeMs > 0))
+    throw new RangeError(`keepalive.timeMs must be a number of milliseconds > 0, got ${String(k.timeMs)}`);
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    throw new RangeError(
+      `keepalive.timeoutMs must be a number of milliseconds > 0, got ${String(timeoutMs)}`,
+    );
+  return {
+    timeMs: Math.min(Math.max(k.timeMs, minTimeMs), KEEPALIVE_MAX_TIME_MS),
+    timeoutMs,
+    permitWithoutCalls: k.permitWithoutCalls === true,
+  };
 }
 
 /** The throttle for `config`'s `retryThrottling`: `current` when its settings are the same. */

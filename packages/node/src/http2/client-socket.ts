@@ -7,6 +7,7 @@
 import type * as http2 from "node:http2";
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { KeepaliveOptions } from "@grpc-ts/http2";
 import type { FlowControlWindow } from "./engine.js";
 
 export interface ClientTlsOptions {
@@ -32,6 +33,8 @@ export interface ConnectOptions {
   readonly settings?: http2.Settings;
   /** Receive windows (engine.ts); node:http2 takes a fixed stream window from it. */
   readonly flowControlWindow?: FlowControlWindow;
+  /** Keepalive PINGs (gRFC A8), checked and floored by the channel; undefined: none. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 /**

@@ -23,9 +23,12 @@ import {
   ErrorCode,
   ClientConnection as H2ClientConnection,
   type Http2Error,
+  Keepalive,
 } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { engineConnectionOptions } from "./engine.js";
+import { keepaliveTimedOut } from "./keepalive-error.js";
+import { nodeTimers } from "./node-timers.js";
 import { closeError } from "./reset-code.js";
 import type { ClientConnection, ClientStream, ClientStreamListener, ConnectionListener } from "./seam.js";
 import type { SocketDrainWaiter } from "./socket-drain.js";
@@ -46,6 +49,8 @@ import {
 
 /** After our side of a finished connection is ended, how long the server has to close its side. */
 const CLOSE_GRACE_MS = 1_000;
+/** The payload of our keepalive PINGs. */
+const KEEPALIVE_PING = Uint8Array.of(0x6b, 0x61, 0x2d, 0x67, 0x74, 0x73, 0x00, 0x02);
 
 /** Our engine's client behind the seam. */
 export function connectGrpcTsHttp2(options: ConnectOptions, listener: ConnectionListener): ClientConnection {
@@ -66,6 +71,8 @@ class GrpcTsClientConnection
   private active = 0;
   /** Streams the server ended while ours was still open: reset (NO_ERROR) after the batch. */
   private remoteEnded: GrpcTsClientStream[] = [];
+  /** Keepalive PINGs (`options.keepalive`), from the moment the connection is ready. */
+  private readonly keepalive: Keepalive | undefined;
 
   constructor(options: ConnectOptions, listener: ConnectionListener) {
     this.listener = listener;
@@ -76,6 +83,30 @@ class GrpcTsClientConnection
     const socket = connectSocket(options);
     this.socket = socket;
     this.driver = new SocketDriver(socket, this.conn, this, "client", CLOSE_GRACE_MS);
+    const k = options.keepalive;
+    if (k !== undefined) {
+      const self = this;
+      this.keepalive = new Keepalive(
+        {
+          get bytesRead() {
+            return socket.bytesRead;
+          },
+          get activeStreams() {
+            return self.active;
+          },
+          sendPing: () => {
+            this.conn.ping(KEEPALIVE_PING);
+            this.flush();
+          },
+          timedOut: () => {
+            this.error ??= keepaliveTimedOut(k.timeoutMs);
+            socket.destroy();
+          },
+        },
+        nodeTimers,
+        k,
+      );
+    }
     socket.once(options.tls === undefined ? "connect" : "secureConnect", () => this.connectedSocket());
   }
 
@@ -95,6 +126,7 @@ class GrpcTsClientConnection
     if (this.active++ === 0) this.socket.ref();
     stream.handle = this.conn.request(fields, stream);
     this.scheduleFlush();
+    this.keepalive?.streamOpened();
     return stream;
   }
 
@@ -143,6 +175,7 @@ class GrpcTsClientConnection
   afterOutput(): void {}
 
   onSocketClose(): void {
+    this.keepalive?.stop();
     this.listener.onClose(this.error);
   }
 
@@ -177,6 +210,7 @@ class GrpcTsClientConnection
   onReady(): void {
     this.ready = true;
     if (this.active === 0) this.socket.unref();
+    this.keepalive?.start();
     this.listener.onConnect();
   }
 
@@ -211,11 +245,13 @@ class GrpcTsClientConnection
     this.streamFinished();
   }
 
-  onGoAway(_lastStreamId: number, errorCode: number): void {
-    this.listener.onGoAway(errorCode);
+  onGoAway(_lastStreamId: number, errorCode: number, debugData: Uint8Array): void {
+    this.listener.onGoAway(errorCode, String.fromCharCode(...debugData.subarray(0, 256)));
   }
 
-  onPingAck(): void {}
+  onPingAck(payload: Uint8Array): void {
+    if (payload.length === 8 && payload.every((b, i) => b === KEEPALIVE_PING[i])) this.keepalive?.acked();
+  }
 
   onConnectionClose(error: Http2Error | undefined): void {
     if (error !== undefined) this.error ??= error;

@@ -15,6 +15,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { TlsInfo } from "@grpc-ts/core";
 import type { HeaderFields } from "@grpc-ts/core/protocol";
 import { ErrorCode, type Http2Error, ServerConnection, type ServerConnectionListener } from "@grpc-ts/http2";
+import { ServerConnectionManager } from "./connection-policy.js";
 import { advertisedStreamLimit, engineConnectionOptions } from "./engine.js";
 import { bindListener, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
@@ -44,6 +45,9 @@ const TOO_LARGE_RESPONSE = [
   "grpc-message",
   "request metadata exceeds the server's limit",
 ];
+
+/** The payload of our keepalive PINGs. */
+const KEEPALIVE_PING = Uint8Array.of(0x6b, 0x61, 0x2d, 0x67, 0x74, 0x73, 0x00, 0x01);
 
 /** How long the first GOAWAY of a shutdown waits for its PING's answer before the final one. */
 const GOAWAY_PING_TIMEOUT_MS = 1_000;
@@ -129,6 +133,8 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
   private stallMark = -1;
   /** Output was waiting on the peer when the stall timer last fired. */
   private stallWaiting = false;
+  /** Keepalive PINGs and the connection's lifetime (connection-policy.ts), when configured. */
+  private readonly manager: ServerConnectionManager | undefined;
 
   constructor(socket: Socket, options: EngineListenOptions, registry: Set<H2Connection>) {
     this.socket = socket;
@@ -142,11 +148,34 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
       maxHeaderListSize: options.maxHeaderListSize ?? 16 * 1024,
       headerListTooLargeResponse: TOO_LARGE_RESPONSE,
       ...engineConnectionOptions(options.flowControlWindow, "server"),
+      ...(options.connectionPolicy === undefined ? {} : { pingPolicy: options.connectionPolicy.pingPolicy }),
     });
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.driver = new SocketDriver(socket, this.conn, this, "server");
     this.driver.start(); // our SETTINGS
     socket.resume(); // the plaintext sniffer leaves it paused, its first bytes put back
+    const policy = options.connectionPolicy;
+    if (policy !== undefined) {
+      const conn = this.conn;
+      this.manager = new ServerConnectionManager(
+        {
+          get bytesRead() {
+            return socket.bytesRead;
+          },
+          get activeStreams() {
+            return conn.streamCount;
+          },
+          sendPing: () => {
+            conn.ping(KEEPALIVE_PING);
+            this.flush();
+          },
+          goAway: (debug) => this.shutdown(debug),
+          close: () => socket.destroy(),
+        },
+        policy,
+      );
+      this.manager.start();
+    }
   }
 
   /** Writes what the connection has produced (see socket-driver.ts for when closes are told). */
@@ -168,6 +197,7 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
   }
 
   onSocketClose(): void {
+    this.manager?.stop();
     if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.registry.delete(this);
@@ -229,8 +259,9 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
     this.driver.scheduleFlush();
   }
 
-  shutdown(): void {
-    this.conn.shutdown();
+  /** Two-phase graceful GOAWAY (`debugData`: e.g. `max_age`), the final one after a PING or a second. */
+  shutdown(debugData?: string): void {
+    this.conn.shutdown(debugData);
     this.flush();
     if (this.goAwayTimer === undefined && !this.conn.isClosed) {
       this.goAwayTimer = setTimeout(() => {
@@ -272,9 +303,14 @@ class H2Connection implements ServerConnectionListener<H2Stream>, SocketDriverOw
   onStreamClose(stream: H2Stream, errorCode: number): void {
     stream.closedWith(errorCode);
     this.driver.closeLater(stream);
+    this.manager?.streamClosed();
   }
 
   onGoAway(): void {}
+
+  onPingAck(payload: Uint8Array): void {
+    if (equalPayload(payload, KEEPALIVE_PING)) this.manager?.pingAcked();
+  }
 
   onConnectionClose(_error: Http2Error | undefined): void {
     if (this.goAwayTimer !== undefined) clearTimeout(this.goAwayTimer);
@@ -426,4 +462,10 @@ class H2Stream implements ServerStream, SocketDrainWaiter, ClosingStream, InboxS
   readClose(): void {
     this.tellClose();
   }
+}
+
+function equalPayload(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

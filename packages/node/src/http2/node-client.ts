@@ -2,8 +2,11 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { addAbortSignal } from "node:stream";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
+import { Keepalive } from "@grpc-ts/http2";
 import { type ConnectOptions, connectSocket } from "./client-socket.js";
 import { CLIENT_INITIAL_WINDOW } from "./engine.js";
+import { keepaliveTimedOut } from "./keepalive-error.js";
+import { nodeTimers } from "./node-timers.js";
 import { fieldsFromRaw } from "./raw-headers.js";
 import { closeError } from "./reset-code.js";
 import type {
@@ -42,7 +45,7 @@ export function connectNodeHttp2(options: ConnectOptions, listener: ConnectionLi
     // large calls share the connection; flow control bounds the memory instead, as in grpc-js.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
   });
-  return new NodeClientConnection(session, listener, settings.initialWindowSize ?? 65535);
+  return new NodeClientConnection(session, listener, settings.initialWindowSize ?? 65535, options);
 }
 
 class NodeClientConnection implements ClientConnection {
@@ -53,10 +56,46 @@ class NodeClientConnection implements ClientConnection {
   readonly #streamWindow: number;
   /** The connection's receive window as set (node:http2 starts it at 65535). */
   #connectionWindow = 65535;
+  readonly #keepalive: Keepalive | undefined;
 
-  constructor(session: http2.ClientHttp2Session, listener: ConnectionListener, streamWindow: number) {
+  constructor(
+    session: http2.ClientHttp2Session,
+    listener: ConnectionListener,
+    streamWindow: number,
+    options: ConnectOptions,
+  ) {
     this.#session = session;
     this.#streamWindow = streamWindow;
+    const k = options.keepalive;
+    if (k !== undefined) {
+      const self = this;
+      this.#keepalive = new Keepalive(
+        {
+          get bytesRead() {
+            return (session.socket as net.Socket | undefined)?.bytesRead ?? 0;
+          },
+          get activeStreams() {
+            return self.#active;
+          },
+          sendPing: () => {
+            if (session.destroyed || session.closed) return;
+            try {
+              session.ping((error) => {
+                if (error === null) this.#keepalive?.acked();
+              });
+            } catch {
+              // Closing: its close stops the keepalive.
+            }
+          },
+          timedOut: () => {
+            // Destroyed with the error, its streams end with it: UNAVAILABLE, "keepalive timed out".
+            session.destroy(keepaliveTimedOut(k.timeoutMs));
+          },
+        },
+        nodeTimers,
+        k,
+      );
+    }
     // Ready once the server's SETTINGS arrive, not when the socket (or TLS) connects: a peer that
     // does not speak HTTP/2, or a TLS 1.3 server that rejects our certificate after the handshake,
     // then fails the connection attempt instead of the first calls on it.
@@ -65,13 +104,19 @@ class NodeClientConnection implements ClientConnection {
       // may be waiting for it (each stream refs the session while it is open).
       if (this.#active === 0) session.unref();
       this.#coverStreams(this.#active);
+      this.#keepalive?.start();
       listener.onConnect();
     });
-    session.on("goaway", (code: number) => listener.onGoAway(code));
+    session.on("goaway", (code: number, _last: number, data?: Buffer) =>
+      listener.onGoAway(code, data?.toString("latin1")),
+    );
     session.on("error", (e: Error) => {
       this.#error = e;
     });
-    session.on("close", () => listener.onClose(this.#error));
+    session.on("close", () => {
+      this.#keepalive?.stop();
+      listener.onClose(this.#error);
+    });
   }
 
   get activeStreams(): number {
@@ -87,6 +132,7 @@ class NodeClientConnection implements ClientConnection {
     this.#coverStreams(this.#active + 1);
     const req = this.#session.request(fieldsToObject(fields), { endStream: false });
     if (this.#active++ === 0) this.#session.ref();
+    this.#keepalive?.streamOpened();
     let error: Error | undefined;
     req.on("response", (h: http2.IncomingHttpHeaders, _f: number, raw?: string[]) =>
       l.onHeaders(fieldsFromRaw(raw, h as InHeaders)),

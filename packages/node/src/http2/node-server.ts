@@ -2,8 +2,14 @@ import * as http2 from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { TlsInfo } from "@grpc-ts/core";
 import { fieldsToObject, type HeaderFields } from "@grpc-ts/core/protocol";
+import { PingStrikes, TOO_MANY_PINGS } from "@grpc-ts/http2";
 import { joined } from "../alloc.js";
-import { advertisedStreamLimit, type FlowControlWindow } from "./engine.js";
+import {
+  type ManagedServerConnection,
+  ServerConnectionManager,
+  type ServerConnectionPolicy,
+} from "./connection-policy.js";
+import { advertisedStreamLimit, type FlowControlWindow, now } from "./engine.js";
 import { bindListener, type ConnectionLimit, closeListener } from "./listen-socket.js";
 import { createHttp1Acceptor } from "./node-http1-stream.js";
 import { peerOf, tlsInfoOf } from "./peer.js";
@@ -31,6 +37,8 @@ export interface EngineListenOptions {
   readonly flowControlWindow?: FlowControlWindow;
   /** The server's `maxConnections`, shared by all its listeners. */
   readonly connectionLimit?: ConnectionLimit;
+  /** Keepalive, PING enforcement and connection lifetime (connection-policy.ts). */
+  readonly connectionPolicy?: ServerConnectionPolicy;
   readonly onStream: (stream: ServerStream) => void;
 }
 
@@ -71,18 +79,25 @@ export function listenNodeHttp2(
           rejectUnauthorized: options.tls.clientCert === "require",
           ALPNProtocols: ["h2", "http/1.1"],
         });
-  const sessions = new Set<http2.ServerHttp2Session>();
+  const sessions = new Set<NodeSession>();
   server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
+    const s = new NodeSession(session, options.connectionPolicy);
+    sessions.add(s);
     // Read the peer now: once the connection is gone, its socket (and address) are too.
     socketPeers.set(session, connectionInfo(session));
-    session.on("close", () => sessions.delete(session));
+    nodeSessions.set(session, s);
+    session.on("close", () => {
+      sessions.delete(s);
+      s.closed();
+    });
     session.on("error", () => {});
   });
   server.on(
     "stream",
     (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, raw?: string[]) => {
-      options.onStream(new NodeServerStream(stream, headers as InHeaders, raw));
+      const session = stream.session === undefined ? undefined : nodeSessions.get(stream.session);
+      session?.streamOpened(stream);
+      options.onStream(new NodeServerStream(stream, headers as InHeaders, raw, session));
     },
   );
   // A bad handshake or a non-HTTP/2 client only ends that connection.
@@ -104,11 +119,11 @@ export function listenNodeHttp2(
   const engine: ServerEngine = {
     stopAccepting: () => closeListener(listener),
     goAwayAll() {
-      for (const s of sessions) if (!s.closed && !s.destroyed) s.close();
+      for (const s of sessions) s.goAway(undefined);
       http1.closeIdle();
     },
     destroyAll() {
-      for (const s of sessions) s.destroy();
+      for (const s of sessions) s.session.destroy();
       http1.destroyAll();
     },
     get connectionCount() {
@@ -118,6 +133,88 @@ export function listenNodeHttp2(
 
   return bindListener(listener, target).then((port) => ({ engine, port }));
 }
+
+/**
+ * One node:http2 session with what we add to it: the graceful GOAWAY with debug data, keepalive PINGs and the connection's lifetime (connection-policy.ts),
+ * and the client's PINGs held to the policy (node:http2 answers every PING itself and tells us
+ * after; what we count as HEADERS or DATA sent is what the streams handed node:http2, not the
+ * frames it wrote).
+ */
+class NodeSession implements ManagedServerConnection {
+  readonly session: http2.ServerHttp2Session;
+  activeStreams = 0;
+  /** Grows with every respond, write and end of the session's streams (for the ping strikes). */
+  sent = 0;
+  private readonly manager: ServerConnectionManager | undefined;
+  private readonly strikes: PingStrikes | undefined;
+  private goingAway = false;
+
+  constructor(session: http2.ServerHttp2Session, policy: ServerConnectionPolicy | undefined) {
+    this.session = session;
+    if (policy === undefined) return;
+    this.strikes = new PingStrikes(policy.pingPolicy);
+    session.on("ping", () => {
+      if (!this.strikes!.received(now(), this.activeStreams, this.sent)) {
+        // GOAWAY ENHANCE_YOUR_CALM `too_many_pings`, then the connection ends at once (A8).
+        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from(TOO_MANY_PINGS, "latin1"));
+        session.destroy();
+      }
+    });
+    this.manager = new ServerConnectionManager(this, policy);
+    this.manager.start();
+  }
+
+  get bytesRead(): number {
+    return (this.session.socket as Socket | undefined)?.bytesRead ?? 0;
+  }
+
+  streamOpened(stream: http2.ServerHttp2Stream): void {
+    this.activeStreams++;
+    stream.once("close", () => {
+      this.activeStreams--;
+      this.manager?.streamClosed();
+    });
+  }
+
+  sendPing(): void {
+    const s = this.session;
+    if (s.destroyed || s.closed) return;
+    try {
+      s.ping((error) => {
+        if (error === null) this.manager?.pingAcked();
+      });
+    } catch {
+      // The session is going: its close stops the keepalive.
+    }
+  }
+
+  /**
+   * Graceful: GOAWAY with the last stream id node:http2 processed (and `debugData`), then
+   * `close()`: running streams finish, and the session closes when none is left. In one phase,
+   * not two: node:http2 has no way to send nghttp2's shutdown notice, and after any GOAWAY it
+   * ignores new streams, so a first GOAWAY with 2^31 - 1 would only make the client wait to learn
+   * that the streams it sent meanwhile were not processed. With the real last stream id at once,
+   * the client knows now, and retries them elsewhere (they were not processed).
+   */
+  goAway(debugData: string | undefined): void {
+    const s = this.session;
+    if (this.goingAway || s.closed || s.destroyed) return;
+    this.goingAway = true;
+    const data = debugData === undefined ? undefined : Buffer.from(debugData, "latin1");
+    s.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, data); // 0: the last stream processed
+    s.close();
+  }
+
+  close(): void {
+    this.session.destroy();
+  }
+
+  closed(): void {
+    this.manager?.stop();
+  }
+}
+
+const nodeSessions = new WeakMap<http2.Http2Session, NodeSession>();
 
 interface ConnectionInfo {
   readonly peer: string;
@@ -148,8 +245,17 @@ class NodeServerStream implements ServerStream {
     this.#stream.uncork();
   }
 
-  constructor(stream: http2.ServerHttp2Stream, headers: InHeaders, raw: string[] | undefined) {
+  /** Our record of the session, for the ping strikes' count of what was sent. */
+  readonly #nodeSession: NodeSession | undefined;
+
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    headers: InHeaders,
+    raw: string[] | undefined,
+    nodeSession: NodeSession | undefined,
+  ) {
     this.#stream = stream;
+    this.#nodeSession = nodeSession;
     this.#session = stream.session as http2.ServerHttp2Session | undefined;
     this.requestFields = fieldsFromRaw(raw, headers);
   }
@@ -205,6 +311,7 @@ class NodeServerStream implements ServerStream {
 
   respond(fields: HeaderFields, endStream: boolean): void {
     if (this.closed) return;
+    if (this.#nodeSession !== undefined) this.#nodeSession.sent++;
     this.#stream.respond(fieldsToObject(fields), endStream ? { endStream: true } : { waitForTrailers: true });
     if (endStream) this.#stopReading();
   }
@@ -226,6 +333,7 @@ class NodeServerStream implements ServerStream {
     if (this.closed) return true;
     const chunk = head === undefined ? data : joined(head, data);
     const s = this.#stream;
+    if (this.#nodeSession !== undefined) this.#nodeSession.sent++;
     if (!this.#corked) {
       // Messages written in one run of the event loop's job queues (a generator yielding in a loop)
       // leave as one batch: corked now, uncorked once the queues are empty.
@@ -245,6 +353,7 @@ class NodeServerStream implements ServerStream {
 
   end(trailers: HeaderFields, lastChunk?: Uint8Array): void {
     if (this.closed) return;
+    if (this.#nodeSession !== undefined) this.#nodeSession.sent++;
     this.#trailers = trailers;
     if (lastChunk === undefined) this.#stream.end();
     else this.#stream.end(lastChunk);

@@ -29,8 +29,8 @@ export interface ServerEngine {
 /** Events of one client connection. */
 export interface ConnectionListener {
   onConnect(): void;
-  /** The peer sent GOAWAY: no new streams here. */
-  onGoAway(errorCode: number): void;
+  /** The peer sent GOAWAY: no new streams here. `debugData` is its debug data (as latin1 text). */
+  onGoAway(errorCode: number, debugData?: string): void;
   /** The connection is gone (with the reason when it failed). */
   onClose(error: Error | undefined): void;
 }

@@ -10,6 +10,7 @@ import type { CorsOptions } from "@grpc-ts/core/grpc-web";
 import { createCallHandler, type DeadlineTimer, Router, startDeadlineTimer } from "@grpc-ts/core/protocol";
 import { allocUnsafe } from "../alloc.js";
 import { createCompressionRegistry, defaultCompressions } from "../compression.js";
+import { type ServerKeepaliveOptions, serverConnectionPolicy } from "../http2/connection-policy.js";
 import {
   checkFlowControlWindow,
   type EngineName,
@@ -77,6 +78,32 @@ export interface ServerOptions {
    * default is the environment's `GRPC_TS_HTTP2_ENGINE`, else `DEFAULT_ENGINE` (see http2/engine.ts).
    */
   readonly engine?: EngineName;
+  /**
+   * Keepalive (gRFC A8, A9). The server's own PINGs: after `timeMs` (default 2 hours) without
+   * reading anything from a client, the server PINGs it, and a client that answers nothing
+   * within `timeoutMs` (default 20 000 ms) is taken for dead: its connection is closed and its
+   * calls cancelled (their handlers' signals fire). `timeMs: Infinity` sends none. The client's
+   * PINGs: sooner than `minPingIntervalMs` (default 5 minutes) after the previous one (2 hours
+   * while it has no calls, unless `permitWithoutCalls`) is a strike, and the third strike ends the
+   * connection with GOAWAY ENHANCE_YOUR_CALM `too_many_pings`; a PING that follows HEADERS or DATA
+   * the server sent is always allowed.
+   */
+  readonly keepalive?: ServerKeepaliveOptions;
+  /** A connection with no call for this long is sent GOAWAY (`max_idle`) and closes (A9). Default: never. */
+  readonly maxConnectionIdleMs?: number;
+  /**
+   * A connection this old (±10%, per connection) is sent GOAWAY (`max_age`): its clients move new
+   * calls to a new connection, running calls finish (A9). Default: never.
+   */
+  readonly maxConnectionAgeMs?: number;
+  /** After the age's GOAWAY, how long running calls have before the connection is closed. Default: no limit. */
+  readonly maxConnectionAgeGraceMs?: number;
+}
+
+/** `server.shutdown(options)`. */
+export interface ShutdownOptions {
+  /** How long running calls have to finish before they are ended (default 10 000 ms). */
+  readonly graceMs?: number;
 }
 
 export interface ListenOptions {
@@ -90,10 +117,12 @@ export interface Server {
   /** Starts listening; resolves with the bound port (the chosen one for port 0; 0 for unix sockets). */
   listen(address: string, options?: ListenOptions): Promise<number>;
   /**
-   * Stops accepting calls and connections, lets running calls finish for up to `graceMs`
-   * (default 10 s), then ends the rest as `forceShutdown` does.
+   * Stops accepting calls and connections, sends every connection the two-phase GOAWAY (the
+   * largest stream id and a PING, then the last stream id, so that no call in flight is lost),
+   * lets running calls finish for up to `graceMs` (default 10 s; a number is `graceMs` too), then
+   * ends the rest as `forceShutdown` does.
    */
-  shutdown(graceMs?: number): Promise<void>;
+  shutdown(options?: ShutdownOptions | number): Promise<void>;
   /** Ends every call at once (clients get UNAVAILABLE) and closes every connection. */
   forceShutdown(): void;
   /** The services added, for health and reflection services. */
@@ -114,6 +143,7 @@ export function createServer(options: ServerOptions = {}): Server {
   checkFlowControlWindow(options.flowControlWindow);
   const connectionLimit =
     options.maxConnections === undefined ? undefined : new ConnectionLimit(options.maxConnections);
+  const connectionPolicy = serverConnectionPolicy(options);
   const engines: ServerEngine[] = [];
   const calls = createCallHandler({
     router,
@@ -179,11 +209,14 @@ export function createServer(options: ServerOptions = {}): Server {
         ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
         ...(connectionLimit === undefined ? {} : { connectionLimit }),
         ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
+        connectionPolicy,
       });
       engines.push(engine);
       return port;
     },
-    async shutdown(graceMs = 10_000) {
+    async shutdown(shutdownOptions = {}) {
+      const graceMs =
+        (typeof shutdownOptions === "number" ? shutdownOptions : shutdownOptions.graceMs) ?? 10_000;
       notifyShutdown();
       if (state === "stopped") return;
       state = "draining";

@@ -17,6 +17,8 @@ export interface SubchannelPoolOptions {
   readonly clock: Clock;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
+  /** See SubchannelOptions.onTooManyPings. */
+  readonly onTooManyPings?: (subchannel: SharedSubchannel) => void;
   /** Makes the shared subchannels (createSubchannel by default; tests pass fakes). */
   readonly create?: (address: ConnectAddress) => SharedSubchannel;
 }
@@ -58,6 +60,7 @@ export function createSubchannelPool(options: SubchannelPoolOptions): Subchannel
         clock: options.clock,
         ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
         ...(options.random === undefined ? {} : { random: options.random }),
+        ...(options.onTooManyPings === undefined ? {} : { onTooManyPings: options.onTooManyPings }),
       }));
 
   function release(name: string, entry: PoolEntry): void {

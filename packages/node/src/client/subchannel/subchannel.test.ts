@@ -361,4 +361,20 @@ describe("subchannel", () => {
     failed.subchannel.close();
     assert.equal(failed.clock.pending, 0);
   });
+
+  it("GOAWAY ENHANCE_YOUR_CALM too_many_pings is reported (once per GOAWAY); other GOAWAYs are not", () => {
+    const reported: string[] = [];
+    const { subchannel, last } = setup({ onTooManyPings: (s) => reported.push(s.name) });
+    subchannel.connect();
+    last().listener.onConnect();
+    last().listener.onGoAway(0xb, "too_many_pings");
+    assert.deepEqual(reported, ["10.0.0.1:50051"]);
+    assert.equal(subchannel.state.kind, "IDLE", "and the connection is retired");
+    subchannel.connect();
+    last().listener.onConnect();
+    last().listener.onGoAway(0xb, "something else");
+    last().listener.onGoAway(0, "too_many_pings");
+    last().listener.onGoAway(0xb);
+    assert.equal(reported.length, 1);
+  });
 });

@@ -12,6 +12,7 @@
  * it, while its connection stays open for the calls already on it.
  */
 import { Code, RpcError } from "@grpc-ts/core";
+import { ErrorCode, TOO_MANY_PINGS } from "@grpc-ts/http2";
 import type { ConnectAddress } from "../../http2/client-socket.js";
 import type { ClientConnection, ConnectionListener } from "../../http2/seam.js";
 import { Backoff, type BackoffOptions } from "../backoff.js";
@@ -52,6 +53,11 @@ export interface SubchannelOptions {
   readonly backoff?: BackoffOptions;
   /** The backoff's jitter source (Math.random by default). */
   readonly random?: () => number;
+  /**
+   * The server ended a connection with GOAWAY ENHANCE_YOUR_CALM `too_many_pings` (gRFC A8): our
+   * keepalive PINGs come too often for it (the channel doubles its keepalive time).
+   */
+  readonly onTooManyPings?: (subchannel: SharedSubchannel) => void;
 }
 
 /** The subchannel the pool shares among policies; policies hold handles to it (pool.ts). */
@@ -101,6 +107,8 @@ export function addressName(address: ConnectAddress): string {
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
+const ENHANCE_YOUR_CALM = ErrorCode.ENHANCE_YOUR_CALM;
+
 const IDLE_STATE: SubchannelState = { kind: "IDLE" };
 const CONNECTING_STATE: SubchannelState = { kind: "CONNECTING" };
 const READY_STATE: SubchannelState = { kind: "READY" };
@@ -117,6 +125,7 @@ class SubchannelImpl implements SharedSubchannel {
   readonly #connector: Connector;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
+  readonly #onTooManyPings: ((subchannel: SharedSubchannel) => void) | undefined;
   #connectivity: SubchannelConnectivity = IDLE;
   #state: SubchannelState = IDLE_STATE;
   #healthy = true;
@@ -131,6 +140,7 @@ class SubchannelImpl implements SharedSubchannel {
     this.#connector = options.connector;
     this.#clock = options.clock;
     this.#backoff = new Backoff(options.backoff, options.random);
+    this.#onTooManyPings = options.onTooManyPings;
   }
 
   get connectivity(): SubchannelConnectivity {
@@ -173,7 +183,8 @@ class SubchannelImpl implements SharedSubchannel {
         this.#backoff.reset();
         this.#set({ kind: "READY", connection: attempt.connection });
       },
-      onGoAway: () => {
+      onGoAway: (errorCode, debugData) => {
+        if (errorCode === ENHANCE_YOUR_CALM && debugData === TOO_MANY_PINGS) this.#onTooManyPings?.(this);
         if (attempt.connection !== undefined) this.retire(attempt.connection);
       },
       onClose: (error) => {
