@@ -87,3 +87,13 @@ def serve_until_stopped(server, grace=0.5, wait=2):
     while not stopped.wait(1):
         pass
     server.stop(grace).wait(wait)
+
+
+def listen(server, name, host="127.0.0.1", port=0):
+    """Binds the server to host:port (plaintext), starts it and prints LISTENING <port>; exits if it cannot bind."""
+    bound = server.add_insecure_port("%s:%d" % (host, port))
+    if bound == 0:
+        sys.exit("%s: cannot bind %s:%d" % (name, host, port))
+    server.start()
+    print("LISTENING %d" % bound, flush=True)
+    return bound

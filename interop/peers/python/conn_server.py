@@ -35,11 +35,7 @@ def main():
     options = [tuple(o) for o in json.loads(flags.get("options", "[]"))]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=options)
     echo_pb2_grpc.add_EchoServicer_to_server(Echo(), server)
-    bound = server.add_insecure_port("127.0.0.1:%d" % port)
-    if bound == 0:
-        sys.exit("conn_server: cannot bind 127.0.0.1:%d" % port)
-    server.start()
-    print("LISTENING %d" % bound, flush=True)
+    bound = common.listen(server, "conn_server", "127.0.0.1", port)
     print("conn_server: grpcio %s, options %s" % (grpc.__version__, options), file=sys.stderr, flush=True)
     common.serve_until_stopped(server)
 

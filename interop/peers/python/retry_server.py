@@ -179,11 +179,7 @@ def main():
     port = int(flags.get("port", "0"))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     echo_pb2_grpc.add_EchoServicer_to_server(RetryRules(), server)
-    bound = server.add_insecure_port("127.0.0.1:%d" % port)
-    if bound == 0:
-        sys.exit("retry_server: cannot bind 127.0.0.1:%d" % port)
-    server.start()
-    print("LISTENING %d" % bound, flush=True)
+    bound = common.listen(server, "retry_server", "127.0.0.1", port)
     print("retry_server: grpcio %s on 127.0.0.1:%d" % (grpc.__version__, bound), file=sys.stderr, flush=True)
     common.serve_until_stopped(server)
 

@@ -47,11 +47,7 @@ def main():
     server_id = flags.get("server_id") or host
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     test_pb2_grpc.add_TestServiceServicer_to_server(Backend(server_id), server)
-    bound = server.add_insecure_port("%s:%d" % (host, port))
-    if bound == 0:
-        sys.exit("rr_server: cannot bind %s:%d" % (host, port))
-    server.start()
-    print("LISTENING %d" % bound, flush=True)
+    bound = common.listen(server, "rr_server", host, port)
     print("rr_server: %s on %s:%d" % (server_id, host, bound), file=sys.stderr, flush=True)
     common.serve_until_stopped(server)
 

@@ -1,13 +1,13 @@
 // A real DNS server for tests: Debian's dnsmasq on 127.0.0.1 (a free port), answering from a hosts
 // file (and a config file, for TXT records) that the test writes; `reload` (SIGHUP) makes it read
 // them again. Only the process started here is signalled, by its PID.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { promises as dns } from "node:dns";
 import { once } from "node:events";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnDaemon } from "./daemon.js";
 import { DNSMASQ } from "./external-peers.js";
 
 export interface Dnsmasq {
@@ -46,17 +46,6 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-async function stopChild(child: ChildProcess, pid: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  process.kill(pid, "SIGTERM");
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Starts dnsmasq (`DNSMASQ.path`); check `skipWithout(DNSMASQ)` first. */
 export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
   const dir = await mkdtemp(join(tmpdir(), "grpc-ts-dnsmasq-"));
@@ -69,56 +58,44 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
   let lastLog = "";
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeUdpPort();
-    const child = spawn(
-      DNSMASQ.path,
-      [
-        "--keep-in-foreground",
-        "--no-resolv",
-        "--no-hosts",
-        `--addn-hosts=${hostsFile}`,
-        "--bind-interfaces",
-        "--listen-address=127.0.0.1",
-        `--port=${port}`,
-        "--pid-file=",
-        `--conf-file=${confFile}`,
-        // Names it does not have are NXDOMAIN (not REFUSED, as with no upstream).
-        `--local=/${options.localDomain ?? "test"}/`,
-        "--log-facility=-",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let log = "";
-    const append = (d: Buffer) => {
-      log += d.toString();
-    };
-    child.stdout?.on("data", append);
-    child.stderr?.on("data", append);
-    const exited = once(child, "exit");
-    await Promise.race([once(child, "spawn"), exited]);
-    if (child.pid === undefined || child.exitCode !== null) {
-      await exited;
-      lastLog = log;
+    const started = await spawnDaemon(DNSMASQ.path, [
+      "--keep-in-foreground",
+      "--no-resolv",
+      "--no-hosts",
+      `--addn-hosts=${hostsFile}`,
+      "--bind-interfaces",
+      "--listen-address=127.0.0.1",
+      `--port=${port}`,
+      "--pid-file=",
+      `--conf-file=${confFile}`,
+      // Names it does not have are NXDOMAIN (not REFUSED, as with no upstream).
+      `--local=/${options.localDomain ?? "test"}/`,
+      "--log-facility=-",
+    ]);
+    if (!("daemon" in started)) {
+      lastLog = started.failed;
       continue;
     }
-    const pid = child.pid;
+    const { daemon } = started;
+    const pid = daemon.pid;
     // Ready once it answers; it exits at once if the port is taken.
     const probe = new dns.Resolver({ timeout: 200, tries: 1 });
     probe.setServers([`127.0.0.1:${port}`]);
     const deadline = Date.now() + WAIT_MS;
-    while (child.exitCode === null && Date.now() < deadline) {
+    while (daemon.running() && Date.now() < deadline) {
       try {
         await probe.resolve4(options.probe);
         return {
           pid,
           port,
           hostsFile,
-          log: () => log,
+          log: daemon.log,
           async reload(hosts) {
             await writeFile(hostsFile, hosts);
             process.kill(pid, "SIGHUP");
           },
           async stop() {
-            await stopChild(child, pid);
+            await daemon.stop();
             await rm(dir, { recursive: true, force: true });
           },
         };
@@ -126,8 +103,8 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    lastLog = log;
-    await stopChild(child, pid);
+    lastLog = daemon.log();
+    await daemon.stop();
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`dnsmasq did not start:\n${lastLog}`);

@@ -3,12 +3,11 @@
 // the test writes. Nothing else runs it (no service): it is started in the foreground, and only the
 // process started here is signalled, by its PID. Its own defaults are kept: 100 concurrent streams
 // per client connection, 64 KiB stream windows, 16 KiB buffers.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnDaemon } from "./daemon.js";
 import { HAPROXY } from "./external-peers.js";
 import { freePort } from "./loopback.js";
 
@@ -31,17 +30,6 @@ export interface HaproxyOptions {
 }
 
 const WAIT_MS = 10_000;
-
-async function stopChild(child: ChildProcess, pid: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  process.kill(pid, "SIGTERM");
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 function accepts(port: number): Promise<boolean> {
@@ -84,40 +72,32 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     const port = await freePort();
     await writeFile(confFile, config(port, options));
     // -db: in the foreground, no daemon; -W would add a master process, which is not wanted.
-    const child = spawn(HAPROXY.path, ["-db", "-f", confFile], { stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    const append = (d: Buffer) => {
-      if (log.length < 64 * 1024) log += d.toString();
-    };
-    child.stdout?.on("data", append);
-    child.stderr?.on("data", append);
-    const exited = once(child, "exit");
-    await Promise.race([once(child, "spawn"), exited]);
-    if (child.pid === undefined || child.exitCode !== null) {
-      await exited;
-      lastLog = log;
+    const started = await spawnDaemon(HAPROXY.path, ["-db", "-f", confFile]);
+    if (!("daemon" in started)) {
+      lastLog = started.failed;
       continue;
     }
-    const pid = child.pid;
+    const { daemon } = started;
+    const pid = daemon.pid;
     // Ready once it accepts on its port; it exits at once if the port is taken.
     const deadline = Date.now() + WAIT_MS;
-    while (child.exitCode === null && Date.now() < deadline) {
+    while (daemon.running() && Date.now() < deadline) {
       if (await accepts(port)) {
         return {
           pid,
           port,
           address: `127.0.0.1:${port}`,
-          log: () => log,
+          log: daemon.log,
           async stop() {
-            await stopChild(child, pid);
+            await daemon.stop();
             await rm(dir, { recursive: true, force: true });
           },
         };
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    lastLog = log;
-    await stopChild(child, pid);
+    lastLog = daemon.log();
+    await daemon.stop();
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`haproxy did not start:\n${lastLog}`);

@@ -351,7 +351,7 @@ describe("Call with a retry policy", () => {
     const h = harness(retryPolicy(3));
     const call = new Call(request(TextEcho.methods.unary, "m", { retries: false }));
     const p = call.begin(h.plan);
-    assert.ok(call.committedFromStart);
+    assert.ok(!call.wants(1), "committed to its first attempt");
     h.last().failWith(Code.UNAVAILABLE);
     await rejection(p);
     assert.equal(h.attempts.length, 1);

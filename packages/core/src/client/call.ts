@@ -212,11 +212,6 @@ export class Call {
     return this.#started;
   }
 
-  /** The call has no retry policy: its first attempt is its only one (transparent retries aside). */
-  get committedFromStart(): boolean {
-    return this.#retry === undefined;
-  }
-
   /**
    * Attempts may overlap (a hedging policy): each has trailers of its own. Otherwise attempts
    * follow one another and fill the call's trailers, emptied before each retry.
